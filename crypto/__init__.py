@@ -1,0 +1,1 @@
+"""Field-level encryption for the wealth platform (work in progress)."""

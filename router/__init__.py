@@ -1,0 +1,1 @@
+"""The federation router: supergraph, query planning, execution, HTTP (GraphQL, GraphiQL, REST)."""

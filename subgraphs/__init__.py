@@ -1,0 +1,1 @@
+"""The four domain subgraphs (users, investments, transactions, compliance) and their shared kit."""

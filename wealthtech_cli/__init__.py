@@ -1,0 +1,1 @@
+"""The `wealthtech` command line: run the system, manage schema, keys and data."""
