@@ -1,0 +1,87 @@
+"""The router's ASGI app: ``create_app(supergraph, settings)``.
+
+The supergraph is loaded when the app is created, so a broken file fails before the server listens;
+the subgraph connection pools and the gateway are built in the app's lifespan and closed with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from os import PathLike
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from router.execution import SubgraphTransport
+from router.gateway import Gateway
+from router.http.endpoints import api
+from router.http.graphiql import ASSETS_URL_PATH, DEFAULT_ASSETS_DIR
+from router.http.state import RouterState
+from router.settings import RouterSettings
+from router.subgraph_client import SubgraphClient
+from router.supergraph import Supergraph
+
+
+def load_supergraph(path: str | PathLike[str]) -> Supergraph:
+    """Read and load a supergraph SDL file (``SupergraphError`` explains a bad one)."""
+    return Supergraph.from_sdl(Path(path).read_text(encoding="utf-8"))
+
+
+def create_app(
+    supergraph: Supergraph | str | PathLike[str] | None = None,
+    settings: RouterSettings | None = None,
+    *,
+    transport: SubgraphTransport | None = None,
+) -> FastAPI:
+    """Build the router app for a supergraph (object or file path; default: the settings' path).
+
+    Subgraph URLs come from the supergraph, overridden by settings. ``transport`` replaces the HTTP
+    subgraph client (for example with one whose httpx transports are in-process); by default the app
+    owns a ``SubgraphClient`` and closes it on shutdown.
+    """
+    settings = settings or RouterSettings()
+    if supergraph is None:
+        supergraph = settings.supergraph_path
+    if not isinstance(supergraph, Supergraph):
+        supergraph = load_supergraph(supergraph)
+    loaded: Supergraph = supergraph
+    urls = settings.resolve_subgraph_urls(loaded.subgraph_urls)
+    assets_dir = settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = None
+        if transport is None:
+            client = SubgraphClient(
+                urls,
+                connect_timeout=settings.subgraph_connect_timeout,
+                read_timeout=settings.subgraph_read_timeout,
+                max_connections=settings.subgraph_max_connections,
+            )
+        used: SubgraphTransport = transport if client is None else client
+        app.state.router = RouterState(
+            settings=settings,
+            supergraph=loaded,
+            gateway=Gateway(loaded, used, plan_cache_size=settings.plan_cache_size),
+            transport=used,
+            subgraph_urls=urls,
+            graphiql_assets_dir=assets_dir,
+        )
+        try:
+            yield
+        finally:
+            if client is not None:
+                await client.aclose()
+
+    app = FastAPI(
+        title="WealthTech router",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.include_router(api)
+    app.mount(ASSETS_URL_PATH, StaticFiles(directory=assets_dir, check_dir=False), name="graphiql")
+    return app

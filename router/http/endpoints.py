@@ -1,0 +1,176 @@
+"""HTTP endpoints: ``/graphql`` (GraphQL over HTTP and GraphiQL), ``/healthz`` and ``/readyz``.
+
+Status codes follow the GraphQL-over-HTTP specification. With ``application/graphql-response+json``
+a document that fails to parse or validate is a 400 and an executed operation is a 200 even when it
+carries errors (partial data); with legacy ``application/json`` every well-formed request is a 200.
+A request that is not well-formed (wrong content type, broken JSON, no query) is a 4xx either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+
+from router.execution import RequestContext
+from router.http.graphiql import assets_installed, graphiql_page, missing_assets_page
+from router.http.health import check_subgraphs
+from router.http.protocol import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    BadRequest,
+    GraphQLParams,
+    accepts_html,
+    error_body,
+    negotiate_media_type,
+    params_from_json_body,
+    params_from_query_string,
+)
+from router.http.state import RouterState, router_state
+
+PLAN_HEADER = "x-debug-plan"
+QUERIES_ONLY = frozenset({"query"})
+
+api = APIRouter()
+
+
+@api.post("/graphql", include_in_schema=False)
+async def graphql_post(request: Request) -> Response:
+    media_type = negotiate_media_type(request.headers.get("accept"))
+    if media_type is None:
+        return _not_acceptable()
+    try:
+        params = params_from_json_body(request.headers.get("content-type"), await request.body())
+    except BadRequest as exc:
+        return _bad_request(exc, media_type)
+    return await _execute(request, params, media_type, allowed=None)
+
+
+@api.get("/graphql", include_in_schema=False)
+async def graphql_get(request: Request) -> Response:
+    accept = request.headers.get("accept")
+    if "query" not in request.query_params and accepts_html(accept):
+        return _graphiql(router_state(request))
+    media_type = negotiate_media_type(accept)
+    if media_type is None:
+        return _not_acceptable()
+    try:
+        params = params_from_query_string(request.query_params)
+    except BadRequest as exc:
+        return _bad_request(exc, media_type)
+    kind = _operation_kind(params)
+    if kind is not None and kind != "query":
+        # GET must not change state: the spec makes this a 405 pointing the client at POST.
+        return Response(
+            error_body(
+                f"Only queries may be sent with GET; send this {kind} with POST.",
+                "METHOD_NOT_ALLOWED",
+            ),
+            status_code=405,
+            media_type=media_type,
+            headers={"allow": "POST"},
+        )
+    return await _execute(request, params, media_type, allowed=QUERIES_ONLY)
+
+
+@api.get("/healthz", include_in_schema=False)
+async def healthz() -> Response:
+    return _json({"status": "ok"})
+
+
+@api.get("/readyz", include_in_schema=False)
+async def readyz(request: Request) -> Response:
+    state = router_state(request)
+    results = await check_subgraphs(
+        state.transport, state.subgraph_urls, state.settings.readiness_timeout
+    )
+    failed = {name: reason for name, reason in results.items() if reason is not None}
+    body = {
+        "status": "unavailable" if failed else "ok",
+        "subgraphs": {name: reason or "ok" for name, reason in results.items()},
+    }
+    return _json(body, status_code=503 if failed else 200)
+
+
+async def _execute(
+    request: Request, params: GraphQLParams, media_type: str, allowed: frozenset[str] | None
+) -> Response:
+    state = router_state(request)
+    context = RequestContext(
+        headers={
+            name: value
+            for name in state.settings.forward_headers
+            if (value := request.headers.get(name)) is not None
+        },
+        request_id=request.headers.get("x-request-id"),
+    )
+    outcome = await state.gateway.execute(
+        params.query,
+        params.variables,
+        params.operation_name,
+        context,
+        allowed_operation_kinds=allowed,
+    )
+    body = outcome.response
+    if outcome.phase == "execute" and _wants_plan(request, state):
+        plan = state.gateway.plan(params.query, params.operation_name)
+        body = {**body, "extensions": {**body.get("extensions", {}), "queryPlan": str(plan)}}
+    return Response(
+        orjson.dumps(body),
+        status_code=_status(outcome.phase, body, media_type),
+        media_type=media_type,
+    )
+
+
+def _status(phase: str, body: dict[str, Any], media_type: str) -> int:
+    if media_type == APPLICATION_JSON or "data" in body:
+        return 200
+    # graphql-response+json without data: the request failed before execution.
+    return 400 if phase in ("parse", "validate") else 500
+
+
+def _wants_plan(request: Request, state: RouterState) -> bool:
+    value = request.headers.get(PLAN_HEADER, "").strip().lower()
+    return state.settings.expose_query_plan and value in ("1", "true", "yes")
+
+
+def _operation_kind(params: GraphQLParams) -> str | None:
+    # Only to refuse mutations over GET early; a broken or ambiguous document is left to the
+    # gateway, which reports it with the proper GraphQL error.
+    try:
+        document = parse(params.query)
+    except GraphQLError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if params.operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == params.operation_name]
+    if len(operations) != 1:
+        return None
+    operation: OperationType = operations[0].operation
+    return operation.value
+
+
+def _graphiql(state: RouterState) -> Response:
+    if assets_installed(state.graphiql_assets_dir):
+        return HTMLResponse(graphiql_page())
+    return HTMLResponse(missing_assets_page(state.graphiql_assets_dir), status_code=503)
+
+
+def _bad_request(exc: BadRequest, media_type: str) -> Response:
+    return Response(
+        error_body(exc.message, exc.code), status_code=exc.status, media_type=media_type
+    )
+
+
+def _not_acceptable() -> Response:
+    message = f"Accept must allow {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}."
+    return Response(
+        error_body(message, "NOT_ACCEPTABLE"), status_code=406, media_type=APPLICATION_JSON
+    )
+
+
+def _json(body: dict[str, Any], status_code: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status_code, media_type=APPLICATION_JSON)

@@ -1,0 +1,113 @@
+"""The subgraph client: the only place where the router talks to subgraphs over the network.
+
+It implements the executor's ``SubgraphTransport`` seam with one ``httpx.AsyncClient`` per
+subgraph, so that each subgraph gets its own keep-alive pool and a slow subgraph cannot starve the
+others of connections. Each response body is decoded exactly once (orjson) and handed to the
+executor as a dict. httpx's exceptions never leave this module: they become ``SubgraphUnavailable``
+(``raise ... from exc``), whose reason names the failure but never carries the request's
+variables, which may be sensitive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import orjson
+
+from router.execution import RequestContext, SubgraphUnavailable
+
+_ACCEPT = "application/graphql-response+json, application/json;q=0.9"
+
+
+class SubgraphClient:
+    """Send GraphQL requests to subgraphs over HTTP; one pooled ``httpx.AsyncClient`` each.
+
+    ``transports`` lets a caller swap the network for another httpx transport per subgraph (for
+    example ``httpx.ASGITransport`` to run a subgraph app in-process); the request path is the same.
+    """
+
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        *,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 10.0,
+        max_connections: int = 100,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
+        self._urls = dict(urls)
+        timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        transports = transports or {}
+        self._clients = {
+            name: httpx.AsyncClient(
+                timeout=timeout,
+                limits=limits,
+                transport=transports.get(name),
+                headers={"accept": _ACCEPT, "content-type": "application/json"},
+            )
+            for name in self._urls
+        }
+
+    @property
+    def urls(self) -> Mapping[str, str]:
+        """The URL of each subgraph this client sends to."""
+        return self._urls
+
+    async def send(
+        self, subgraph: str, payload: dict[str, Any], context: RequestContext
+    ) -> dict[str, Any]:
+        """POST ``payload`` to ``subgraph`` and return its decoded GraphQL response.
+
+        Raises ``SubgraphUnavailable`` when the subgraph cannot be reached, times out, or answers
+        with something that is not a GraphQL response.
+        """
+        headers = dict(context.headers)
+        if context.request_id is not None:
+            headers["x-request-id"] = context.request_id
+        return await self._post(subgraph, orjson.dumps(payload), headers)
+
+    async def aclose(self) -> None:
+        """Close every connection pool."""
+        await asyncio.gather(*(client.aclose() for client in self._clients.values()))
+
+    async def _post(self, subgraph: str, content: bytes, headers: dict[str, str]) -> dict[str, Any]:
+        try:
+            client = self._clients[subgraph]
+        except KeyError:
+            raise SubgraphUnavailable(subgraph, "unknown subgraph") from None
+        try:
+            response = await client.post(self._urls[subgraph], content=content, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise SubgraphUnavailable(subgraph, f"timed out ({type(exc).__name__})") from exc
+        except httpx.ConnectError as exc:
+            raise SubgraphUnavailable(subgraph, "could not connect") from exc
+        except httpx.HTTPError as exc:
+            raise SubgraphUnavailable(
+                subgraph, f"HTTP transport error ({type(exc).__name__})"
+            ) from exc
+        return _decode(subgraph, response)
+
+
+def _decode(subgraph: str, response: httpx.Response) -> dict[str, Any]:
+    # Under GraphQL-over-HTTP a subgraph may answer 4xx with a well-formed GraphQL response (e.g. a
+    # validation error with application/graphql-response+json); that body is worth more to the
+    # client than a generic failure, so any status is accepted when the body is a GraphQL response.
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        raise SubgraphUnavailable(
+            subgraph, f"HTTP {response.status_code} with a body that is not JSON"
+        ) from exc
+    if not isinstance(body, dict) or not ("data" in body or "errors" in body):
+        raise SubgraphUnavailable(
+            subgraph, f"HTTP {response.status_code} with a body that is not a GraphQL response"
+        )
+    if response.status_code >= 500 and body.get("data") is None and not body.get("errors"):
+        raise SubgraphUnavailable(subgraph, f"HTTP {response.status_code}")
+    return body
