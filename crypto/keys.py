@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import os
@@ -48,6 +49,17 @@ _HEX_KEY = re.compile(r"[0-9A-Fa-f]{64}")
 _BASE64_KEY = re.compile(r"[A-Za-z0-9+/_-]{43}=?")
 
 
+def _decode_base64(text: str) -> bytes:
+    """Decode standard or URL-safe base64, padding optional, rejecting stray characters."""
+    if not re.fullmatch(r"[A-Za-z0-9+/_-]+={0,2}", text):
+        raise ValueError("not base64")
+    unpadded = text.rstrip("=")
+    padded = unpadded + "=" * (-len(unpadded) % 4)
+    if "-" in text or "_" in text:
+        return base64.urlsafe_b64decode(padded)
+    return base64.b64decode(padded, validate=True)
+
+
 def parse_key(text: str, source: str) -> bytes:
     """Decode one 32-byte key written as hex or base64; errors name ``source``, never the key."""
     if not isinstance(text, str):
@@ -61,27 +73,18 @@ def parse_key(text: str, source: str) -> bytes:
     if _HEX_KEY.fullmatch(text):
         return bytes.fromhex(text)
     if _BASE64_KEY.fullmatch(text):
-        padded = text.rstrip("=") + "="
         try:
-            if "-" in text or "_" in text:
-                key = base64.urlsafe_b64decode(padded)
-            else:
-                key = base64.b64decode(padded, validate=True)
+            key = _decode_base64(text)
         except (binascii.Error, ValueError):
             key = b""
         if len(key) == KEY_SIZE:
             return key
-    try:
-        decoded_length: int | None = len(base64.b64decode(text, validate=True))
-    except (binascii.Error, ValueError):
-        decoded_length = None
-    if decoded_length is None and re.fullmatch(r"(?:[0-9A-Fa-f]{2})+", text):
-        decoded_length = len(text) // 2
-    found = (
-        f"it decodes to {decoded_length} bytes"
-        if decoded_length is not None
-        else "it is neither valid base64 nor hex"
-    )
+    found = "it is neither valid hex nor valid base64"
+    if re.fullmatch(r"(?:[0-9A-Fa-f]{2})+", text):
+        found = f"it reads as hex of {len(text) // 2} bytes"
+    else:
+        with contextlib.suppress(binascii.Error, ValueError):
+            found = f"it reads as base64 of {len(_decode_base64(text))} bytes"
     raise KeyConfigurationError(
         f"{source} must be a {KEY_SIZE}-byte key written as 64 hex digits or as base64 "
         f"(44 characters); {found}"

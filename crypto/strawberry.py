@@ -105,11 +105,15 @@ class EncryptionSessionExtension(SchemaExtension):
         *args: str,
         **kwargs: Any,
     ) -> Any:
-        # Scrub at the source as well: Strawberry logs errors before on_operation can see them.
+        # Scrub at the source as well: Strawberry logs errors (with their tracebacks and chained
+        # causes) before on_operation sees the result.
         try:
             result = _next(root, info, *args, **kwargs)
         except Exception as exc:
-            raise self._scrubbed(exc) from None
+            replacement = self._scrubbed(exc)
+            if replacement is exc:
+                raise
+            raise replacement from None
         if isawaitable(result):
             return self._await_scrubbed(result)
         return result
@@ -118,23 +122,36 @@ class EncryptionSessionExtension(SchemaExtension):
         try:
             return await awaitable
         except Exception as exc:
-            raise self._scrubbed(exc) from None
+            replacement = self._scrubbed(exc)
+            if replacement is exc:
+                raise
+            raise replacement from None
 
     def _scrubbed(self, exc: Exception) -> Exception:
+        """Return ``exc`` with plaintext removed from its message, extensions and causes.
+
+        The exception object is kept where possible (its class and ``extensions`` drive error
+        rendering); one whose ``__str__`` does not come from ``args`` is replaced by a
+        ``GraphQLError`` with the scrubbed message and extensions.
+        """
         session = self._session
-        if session is None or not session.contains_plaintext(str(exc)):
+        if session is None:
             return exc
-        # Keep the exception (its class and extensions drive error rendering) but replace its
-        # message; fall back to a plain GraphQLError when its __str__ does not come from args.
-        scrubbed = session.scrub(str(exc))
-        exc.args = (scrubbed,)
-        if isinstance(exc, GraphQLError):
-            exc.message = scrubbed
+        seen: set[int] = set()
+        current: BaseException | None = exc
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            _scrub_in_place(session, current)
+            for link in ("__cause__", "__context__"):
+                chained = getattr(current, link)
+                if chained is not None and _leaks(session, chained):
+                    _scrub_in_place(session, chained)
+                    if _leaks(session, chained):
+                        setattr(current, link, None)
+            current = current.__cause__ or current.__context__
         if session.contains_plaintext(str(exc)):
-            return GraphQLError(scrubbed, extensions=_scrub_value(session, _extensions_of(exc)))
-        extensions = _extensions_of(exc)
-        if extensions:
-            exc.extensions = _scrub_value(session, extensions)  # type: ignore[attr-defined]
+            extensions = _scrub_value(session, _extensions_of(exc))
+            return GraphQLError(session.scrub(str(exc)), extensions=extensions)
         return exc
 
     def is_expected_error(self, error: GraphQLError) -> bool:
@@ -177,6 +194,26 @@ class EncryptionSessionExtension(SchemaExtension):
             original_error=None,
             extensions=extensions,
         )
+
+
+def _leaks(session: EncryptionSession, exc: BaseException) -> bool:
+    extensions = _extensions_of(exc)
+    return session.contains_plaintext(str(exc)) or (
+        extensions is not None and _scrub_value(session, extensions) != extensions
+    )
+
+
+def _scrub_in_place(session: EncryptionSession, exc: BaseException) -> None:
+    if not _leaks(session, exc):
+        return
+    exc.args = tuple(session.scrub(arg) if isinstance(arg, str) else arg for arg in exc.args) or (
+        session.scrub(str(exc)),
+    )
+    if isinstance(exc, GraphQLError):
+        exc.message = session.scrub(exc.message)
+    extensions = _extensions_of(exc)
+    if extensions is not None:
+        exc.extensions = _scrub_value(session, extensions)  # type: ignore[attr-defined]
 
 
 def _extensions_of(exc: BaseException) -> dict[str, Any] | None:
