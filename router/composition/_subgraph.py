@@ -1,0 +1,976 @@
+"""Read one Federation 2 subgraph SDL into a normalised model.
+
+The model speaks in canonical federation names whatever the subgraph called them: a subgraph may
+import ``{name: "@key", as: "@primaryKey"}``, use ``@federation__shareable`` without importing it,
+rename the namespace with ``@link(..., as: "fed")``, or rename its root types. Federation plumbing
+(``_entities``, ``_service``, ``_Any``, ``_Entity``, ``_Service``, ``FieldSet``, ``link__*``, the
+directive definitions) is dropped here, so that a subgraph's ``_service { sdl }`` (which includes
+it) and a hand-written schema file (which may not) compose to the same supergraph.
+
+Problems that concern one subgraph alone (bad ``@link``, invalid ``@key``/``@requires``/
+``@provides`` field sets, misuse of ``@external``) are reported here as ``CompositionIssue``s.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, cast
+
+from graphql import GraphQLSyntaxError, parse, print_ast
+from graphql.language import (
+    BooleanValueNode,
+    ConstValueNode,
+    DefinitionNode,
+    DirectiveDefinitionNode,
+    DirectiveNode,
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    EnumTypeExtensionNode,
+    FieldDefinitionNode,
+    InlineFragmentNode,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
+    InputValueDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+    ListTypeNode,
+    ListValueNode,
+    NamedTypeNode,
+    NameNode,
+    NonNullTypeNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    ObjectValueNode,
+    ScalarTypeDefinitionNode,
+    ScalarTypeExtensionNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    SelectionSetNode,
+    StringValueNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
+    TypeNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
+    ValueNode,
+)
+
+from ._fieldset import FieldSetSyntaxError, SelectedField, iter_fields, parse_field_set
+from .errors import CompositionIssue
+
+TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
+Version = tuple[int, int]
+
+FEDERATION_SPEC = "https://specs.apollo.dev/federation"
+KNOWN_VERSIONS: tuple[Version, ...] = tuple((2, minor) for minor in range(12))
+
+# Every directive of the federation spec with the version that introduced it.
+FEDERATION_DIRECTIVES: dict[str, Version] = {
+    "key": (2, 0),
+    "requires": (2, 0),
+    "provides": (2, 0),
+    "external": (2, 0),
+    "shareable": (2, 0),
+    "extends": (2, 0),
+    "override": (2, 0),
+    "inaccessible": (2, 0),
+    "tag": (2, 0),
+    "composeDirective": (2, 1),
+    "interfaceObject": (2, 3),
+    "authenticated": (2, 5),
+    "requiresScopes": (2, 5),
+    "policy": (2, 6),
+    "context": (2, 8),
+    "fromContext": (2, 8),
+    "cost": (2, 9),
+    "listSize": (2, 9),
+}
+FEDERATION_TYPES: dict[str, Version] = {
+    "FieldSet": (2, 0),
+    "Scope": (2, 5),
+    "Policy": (2, 6),
+    "ContextFieldValue": (2, 8),
+}
+# Directives we read but do not carry into the supergraph yet: using one is an explicit error
+# rather than a silently weaker supergraph (e.g. an @authenticated field that would become public).
+UNSUPPORTED_DIRECTIVES = frozenset(
+    {
+        "composeDirective",
+        "authenticated",
+        "requiresScopes",
+        "policy",
+        "context",
+        "fromContext",
+        "cost",
+        "listSize",
+    }
+)
+# Other specs a Federation 2 subgraph may @link to directly, with the directives they bring.
+OTHER_SPECS: dict[str, tuple[str, ...]] = {
+    "https://specs.apollo.dev/inaccessible": ("inaccessible",),
+    "https://specs.apollo.dev/tag": ("tag",),
+}
+BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+BUILT_IN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "skip", "include", "oneOf"})
+# Definitions a subgraph library adds for the federation protocol; never part of the supergraph.
+FEDERATION_PLUMBING_TYPES = frozenset(
+    {"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet", "link__Import", "link__Purpose"}
+)
+FEDERATION_PLUMBING_QUERY_FIELDS = frozenset({"_entities", "_service"})
+EXECUTABLE_LOCATIONS = frozenset(
+    {
+        "QUERY",
+        "MUTATION",
+        "SUBSCRIPTION",
+        "FIELD",
+        "FRAGMENT_DEFINITION",
+        "FRAGMENT_SPREAD",
+        "INLINE_FRAGMENT",
+        "VARIABLE_DEFINITION",
+    }
+)
+ROOT_OPERATIONS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """A ``@deprecated`` application; ``reason`` None means the directive had no argument."""
+
+    reason: str | None
+
+
+@dataclass
+class Key:
+    """One ``@key`` of a type in one subgraph."""
+
+    fields: str
+    resolvable: bool
+    selection: SelectionSetNode | None  # None when the field set did not parse
+
+
+@dataclass
+class InputValue:
+    """A field argument or an input object field."""
+
+    name: str
+    type: TypeNode
+    default: ConstValueNode | None
+    description: str | None
+    deprecation: Deprecation | None
+    inaccessible: bool
+    tags: list[str]
+
+
+@dataclass
+class Field:
+    """An object or interface field as one subgraph declares it."""
+
+    name: str
+    type: TypeNode
+    args: dict[str, InputValue]
+    description: str | None
+    deprecation: Deprecation | None
+    external: bool
+    shareable: bool
+    requires: str | None
+    provides: str | None
+    override: str | None
+    override_label: str | None
+    inaccessible: bool
+    tags: list[str]
+    used_as_key: bool = False  # selected by one of the type's @key in this subgraph
+    required: bool = False  # selected by a @requires in this subgraph
+    provided: bool = False  # selected by a @provides in this subgraph
+
+
+@dataclass
+class EnumValue:
+    name: str
+    description: str | None
+    deprecation: Deprecation | None
+    inaccessible: bool
+    tags: list[str]
+
+
+@dataclass
+class TypeDef:
+    """A named type as one subgraph declares it (definition and extensions folded together)."""
+
+    name: str
+    kind: TypeKind
+    description: str | None = None
+    has_definition: bool = False  # declared with `type X` (not only `extend type X`)
+    extends_directive: bool = False  # carries @extends
+    keys: list[Key] = field(default_factory=list)
+    interface_object: bool = False  # an @interfaceObject: an interface declared as an object
+    inaccessible: bool = False
+    tags: list[str] = field(default_factory=list)
+    interfaces: list[str] = field(default_factory=list)
+    fields: dict[str, Field] = field(default_factory=dict)
+    members: list[str] = field(default_factory=list)
+    values: dict[str, EnumValue] = field(default_factory=dict)
+    input_fields: dict[str, InputValue] = field(default_factory=dict)
+    specified_by: str | None = None
+
+    @property
+    def extension(self) -> bool:
+        """Whether composition treats this declaration as an extension of another subgraph's."""
+        return self.extends_directive or not self.has_definition
+
+    @property
+    def is_entity(self) -> bool:
+        return bool(self.keys)
+
+
+@dataclass
+class Subgraph:
+    """One subgraph, normalised: canonical federation names, plumbing removed."""
+
+    name: str
+    url: str
+    version: Version
+    types: dict[str, TypeDef]
+    executable_directives: dict[str, DirectiveDefinitionNode]
+    uses_tag: bool = False
+    uses_inaccessible: bool = False
+
+    def field_type_name(self, type_name: str, field_name: str) -> str | None:
+        """Named type of ``type_name.field_name`` in this subgraph, or None if it does not exist."""
+        type_def = self.types.get(type_name)
+        if type_def is None:
+            return None
+        found = type_def.fields.get(field_name)
+        return named_type(found.type) if found is not None else None
+
+
+def named_type(type_node: TypeNode) -> str:
+    """Return the named type at the bottom of a (possibly wrapped) type reference."""
+    while isinstance(type_node, NonNullTypeNode | ListTypeNode):
+        type_node = type_node.type
+    return cast(NamedTypeNode, type_node).name.value
+
+
+def type_string(type_node: TypeNode) -> str:
+    return print_ast(type_node)
+
+
+def version_string(version: Version) -> str:
+    return f"v{version[0]}.{version[1]}"
+
+
+class _Names:
+    """Maps the names a subgraph uses for federation directives to their canonical names."""
+
+    def __init__(self) -> None:
+        self.directives: dict[str, str] = {}  # local name -> canonical name
+        self.types: set[str] = set()  # local names of federation types (FieldSet, ...)
+
+    def canonical(self, directive: DirectiveNode) -> str | None:
+        return self.directives.get(directive.name.value)
+
+
+class _Reader:
+    """Builds a Subgraph from a parsed document, collecting issues as it goes."""
+
+    def __init__(self, name: str, url: str, issues: list[CompositionIssue]) -> None:
+        self.name = name
+        self.url = url
+        self.issues = issues
+        self.names = _Names()
+        self.version: Version = (2, 0)
+        self.root_renames: dict[str, str] = {}
+        self.uses_tag = False
+        self.uses_inaccessible = False
+
+    def report(self, code: str, message: str, coordinate: str | None = None) -> None:
+        self.issues.append(
+            CompositionIssue(code, f"[{self.name}] {message}", (self.name,), coordinate)
+        )
+
+    # -- @link -----------------------------------------------------------------------------
+
+    def read_links(self, document: DocumentNode) -> bool:
+        """Resolve federation names from the schema's @link; False when it is not Federation 2."""
+        found_federation = False
+        for definition in document.definitions:
+            if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+                continue
+            for operation in definition.operation_types or ():
+                canonical = ROOT_OPERATIONS[operation.operation.value]
+                local = operation.type.name.value
+                if local != canonical:
+                    self.root_renames[local] = canonical
+            for directive in definition.directives or ():
+                if directive.name.value != "link":
+                    continue
+                url = _string_argument(directive, "url")
+                if url is None:
+                    self.report("INVALID_LINK_DIRECTIVE_USAGE", "@link is missing its url argument")
+                    continue
+                if url.startswith(FEDERATION_SPEC + "/"):
+                    found_federation = (
+                        self._read_federation_link(directive, url) or found_federation
+                    )
+                    continue
+                for spec, directives in OTHER_SPECS.items():
+                    if url.startswith(spec + "/"):
+                        self._read_imports(directive, spec.rsplit("/", 1)[1], directives, {})
+        return found_federation
+
+    def _read_federation_link(self, directive: DirectiveNode, url: str) -> bool:
+        match = re.fullmatch(re.escape(FEDERATION_SPEC) + r"/v(\d+)\.(\d+)", url)
+        version = (int(match.group(1)), int(match.group(2))) if match else None
+        if version is None or version not in KNOWN_VERSIONS:
+            shown = url.rsplit("/", 1)[1]
+            self.report(
+                "UNKNOWN_FEDERATION_LINK_VERSION",
+                f"Invalid version {shown} for the federation feature in @link directive on schema: "
+                f"supported versions are v2.0 to {version_string(KNOWN_VERSIONS[-1])}",
+            )
+            return False
+        self.version = version
+        namespace = _string_argument(directive, "as") or "federation"
+        available = {
+            name: since for name, since in FEDERATION_DIRECTIVES.items() if since <= version
+        }
+        self._read_imports(directive, namespace, tuple(available), FEDERATION_TYPES)
+        return True
+
+    def _read_imports(
+        self,
+        directive: DirectiveNode,
+        namespace: str,
+        directives: Sequence[str],
+        types: dict[str, Version],
+    ) -> None:
+        imported: dict[str, str] = {}  # canonical -> local
+        argument = _argument(directive, "import")
+        entries: Iterable[ValueNode] = (
+            argument.values if isinstance(argument, ListValueNode) else ()
+        )
+        for entry in entries:
+            name: str | None = None
+            alias: str | None = None
+            if isinstance(entry, StringValueNode):
+                name = entry.value
+            elif isinstance(entry, ObjectValueNode):
+                for object_field in entry.fields:
+                    if isinstance(object_field.value, StringValueNode):
+                        if object_field.name.value == "name":
+                            name = object_field.value.value
+                        elif object_field.name.value == "as":
+                            alias = object_field.value.value
+            if name is None:
+                self.report(
+                    "INVALID_LINK_DIRECTIVE_USAGE", f"Invalid @link import {print_ast(entry)}"
+                )
+                continue
+            if name.startswith("@"):
+                canonical = name[1:]
+                if canonical not in directives:
+                    known = FEDERATION_DIRECTIVES.get(canonical)
+                    reason = (
+                        f"it needs federation {version_string(known)} or later"
+                        if known is not None and namespace == "federation"
+                        else "it is not defined by this specification"
+                    )
+                    self.report(
+                        "INVALID_LINK_DIRECTIVE_USAGE",
+                        f'Cannot import unknown element "{name}" ({reason})',
+                    )
+                    continue
+                if alias is not None and not alias.startswith("@"):
+                    self.report(
+                        "INVALID_LINK_DIRECTIVE_USAGE",
+                        f'Invalid @link import renaming directive "{name}" to non-directive '
+                        f'"{alias}"',
+                    )
+                    continue
+                imported[canonical] = (alias or name)[1:]
+            elif name in types:
+                self.names.types.add(alias or name)
+            else:
+                self.report(
+                    "INVALID_LINK_DIRECTIVE_USAGE", f'Cannot import unknown element "{name}"'
+                )
+        for canonical in directives:
+            self.names.directives[f"{namespace}__{canonical}"] = canonical
+            if canonical in imported:
+                self.names.directives[imported[canonical]] = canonical
+        for type_name in types:
+            self.names.types.add(f"{namespace}__{type_name}")
+
+    # -- types -----------------------------------------------------------------------------
+
+    def read_types(self, document: DocumentNode) -> dict[str, TypeDef]:
+        types: dict[str, TypeDef] = {}
+        for definition in document.definitions:
+            if not isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
+                continue
+            name = definition.name.value
+            name = self.root_renames.get(name, name)
+            if (
+                name in FEDERATION_PLUMBING_TYPES
+                or name in self.names.types
+                or name in BUILT_IN_SCALARS
+            ):
+                continue
+            kind = _kind_of(definition)
+            if self._is_interface_object(definition):
+                kind = "interface"
+            existing = types.get(name)
+            if existing is None:
+                existing = types[name] = TypeDef(name, kind)
+            elif existing.kind != kind:
+                self.report(
+                    "TYPE_DEFINITION_INVALID",
+                    f'Type "{name}" is declared both as {existing.kind} and as {kind}',
+                    name,
+                )
+                continue
+            self._fold(existing, definition)
+        for type_def in types.values():
+            if type_def.name == "Query":
+                for plumbing in FEDERATION_PLUMBING_QUERY_FIELDS:
+                    type_def.fields.pop(plumbing, None)
+        return types
+
+    def _is_interface_object(self, definition: DefinitionNode) -> bool:
+        return isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode) and any(
+            self.names.canonical(d) == "interfaceObject" for d in definition.directives or ()
+        )
+
+    def _fold(self, type_def: TypeDef, node: TypeDefinitionNode | TypeExtensionNode) -> None:
+        is_extension = isinstance(node, TypeExtensionNode)
+        if not is_extension:
+            type_def.has_definition = True
+            description = cast(TypeDefinitionNode, node).description
+            if description is not None and type_def.description is None:
+                type_def.description = description.value
+        type_shareable = False
+        type_external = False
+        for directive in node.directives or ():
+            canonical = self.names.canonical(directive)
+            if canonical == "key":
+                fields = _string_argument(directive, "fields")
+                if fields is None:
+                    self.report(
+                        "KEY_INVALID_FIELDS", f'On type "{type_def.name}", @key needs "fields"'
+                    )
+                    continue
+                resolvable = _argument(directive, "resolvable")
+                type_def.keys.append(
+                    Key(
+                        fields,
+                        not (isinstance(resolvable, BooleanValueNode) and not resolvable.value),
+                        self._parse_field_set("KEY_INVALID_FIELDS", type_def.name, "key", fields),
+                    )
+                )
+            elif canonical == "extends":
+                type_def.extends_directive = True
+            elif canonical == "shareable":
+                type_shareable = True
+            elif canonical == "external":
+                type_external = True
+            elif canonical == "interfaceObject":
+                type_def.interface_object = True
+            else:
+                self._common_directive(directive, canonical, type_def, type_def.name)
+        if isinstance(node, ScalarTypeDefinitionNode | ScalarTypeExtensionNode):
+            for directive in node.directives or ():
+                if directive.name.value == "specifiedBy":
+                    type_def.specified_by = _string_argument(directive, "url")
+        if isinstance(
+            node,
+            ObjectTypeDefinitionNode
+            | ObjectTypeExtensionNode
+            | InterfaceTypeDefinitionNode
+            | InterfaceTypeExtensionNode,
+        ):
+            for interface in node.interfaces or ():
+                if interface.name.value not in type_def.interfaces:
+                    type_def.interfaces.append(interface.name.value)
+            for field_node in node.fields or ():
+                self._add_field(type_def, field_node, type_shareable, type_external)
+        elif isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
+            for member in node.types or ():
+                if member.name.value not in type_def.members:
+                    type_def.members.append(member.name.value)
+        elif isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
+            for value in node.values or ():
+                flags = _Flags()
+                for directive in value.directives or ():
+                    self._common_directive(directive, self.names.canonical(directive), flags, "")
+                type_def.values[value.name.value] = EnumValue(
+                    value.name.value,
+                    value.description.value if value.description else None,
+                    _deprecation(value.directives),
+                    flags.inaccessible,
+                    flags.tags,
+                )
+        elif isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
+            for input_field in node.fields or ():
+                type_def.input_fields[input_field.name.value] = self._input_value(input_field)
+
+    def _add_field(
+        self,
+        type_def: TypeDef,
+        node: FieldDefinitionNode,
+        type_shareable: bool,
+        type_external: bool,
+    ) -> None:
+        coordinate = f"{type_def.name}.{node.name.value}"
+        flags = _Flags()
+        external = type_external
+        shareable = type_shareable
+        requires = provides = override = override_label = None
+        for directive in node.directives or ():
+            canonical = self.names.canonical(directive)
+            if canonical == "external":
+                external = True
+            elif canonical == "shareable":
+                shareable = True
+            elif canonical == "requires":
+                requires = _string_argument(directive, "fields")
+            elif canonical == "provides":
+                provides = _string_argument(directive, "fields")
+            elif canonical == "override":
+                override = _string_argument(directive, "from")
+                override_label = _string_argument(directive, "label")
+            else:
+                self._common_directive(directive, canonical, flags, coordinate)
+        type_def.fields[node.name.value] = Field(
+            name=node.name.value,
+            type=self._rename_type(node.type),
+            args={arg.name.value: self._input_value(arg) for arg in node.arguments or ()},
+            description=node.description.value if node.description else None,
+            deprecation=_deprecation(node.directives),
+            external=external,
+            shareable=shareable,
+            requires=requires,
+            provides=provides,
+            override=override,
+            override_label=override_label,
+            inaccessible=flags.inaccessible,
+            tags=flags.tags,
+        )
+
+    def _input_value(self, node: InputValueDefinitionNode) -> InputValue:
+        flags = _Flags()
+        for directive in node.directives or ():
+            self._common_directive(directive, self.names.canonical(directive), flags, "")
+        return InputValue(
+            node.name.value,
+            self._rename_type(node.type),
+            node.default_value,
+            node.description.value if node.description else None,
+            _deprecation(node.directives),
+            flags.inaccessible,
+            flags.tags,
+        )
+
+    def _rename_type(self, type_node: TypeNode) -> TypeNode:
+        if not self.root_renames:
+            return type_node
+        if isinstance(type_node, NonNullTypeNode):
+            return NonNullTypeNode(
+                type=cast(NamedTypeNode | ListTypeNode, self._rename_type(type_node.type))
+            )
+        if isinstance(type_node, ListTypeNode):
+            return ListTypeNode(type=self._rename_type(type_node.type))
+        name = cast(NamedTypeNode, type_node).name.value
+        return NamedTypeNode(name=NameNode(value=self.root_renames.get(name, name)))
+
+    def _common_directive(
+        self,
+        directive: DirectiveNode,
+        canonical: str | None,
+        target: TypeDef | _Flags,
+        coordinate: str,
+    ) -> None:
+        if canonical == "inaccessible":
+            target.inaccessible = True
+            self.uses_inaccessible = True
+        elif canonical == "tag":
+            tag = _string_argument(directive, "name")
+            if tag is not None and tag not in target.tags:
+                target.tags.append(tag)
+            self.uses_tag = True
+        elif canonical in UNSUPPORTED_DIRECTIVES:
+            self.report(
+                "UNSUPPORTED_FEDERATION_FEATURE",
+                f'@{directive.name.value} (federation "@{canonical}") is not supported by this '
+                "composer yet; composing without it would change what clients may access"
+                + (f' (on "{coordinate}")' if coordinate else ""),
+                coordinate or None,
+            )
+
+    def _parse_field_set(
+        self, code: str, type_name: str, directive: str, fields: str
+    ) -> SelectionSetNode | None:
+        try:
+            return parse_field_set(fields)
+        except FieldSetSyntaxError as exc:
+            self.report(
+                code,
+                f'On type "{type_name}", for @{directive}(fields: "{fields}"): '
+                f"the field set is not a valid selection: {exc}",
+                type_name,
+            )
+            return None
+
+    def read_directives(self, document: DocumentNode) -> dict[str, DirectiveDefinitionNode]:
+        """Collect custom executable directive definitions (candidates for the supergraph)."""
+        found: dict[str, DirectiveDefinitionNode] = {}
+        for definition in document.definitions:
+            if not isinstance(definition, DirectiveDefinitionNode):
+                continue
+            name = definition.name.value
+            if name in self.names.directives or name in BUILT_IN_DIRECTIVES or name == "link":
+                continue
+            if any(location.value in EXECUTABLE_LOCATIONS for location in definition.locations):
+                found[name] = definition
+        return found
+
+
+@dataclass
+class _Flags:
+    """@inaccessible/@tag collected on an element that is not a type."""
+
+    inaccessible: bool = False
+    tags: list[str] = field(default_factory=list)
+
+
+def _argument(directive: DirectiveNode, name: str) -> ValueNode | None:
+    for argument in directive.arguments or ():
+        if argument.name.value == name:
+            return argument.value
+    return None
+
+
+def _string_argument(directive: DirectiveNode, name: str) -> str | None:
+    value = _argument(directive, name)
+    return value.value if isinstance(value, StringValueNode) else None
+
+
+def _deprecation(directives: Iterable[DirectiveNode] | None) -> Deprecation | None:
+    for directive in directives or ():
+        if directive.name.value == "deprecated":
+            return Deprecation(_string_argument(directive, "reason"))
+    return None
+
+
+def _kind_of(node: TypeDefinitionNode | TypeExtensionNode) -> TypeKind:
+    if isinstance(node, ObjectTypeDefinitionNode | ObjectTypeExtensionNode):
+        return "object"
+    if isinstance(node, InterfaceTypeDefinitionNode | InterfaceTypeExtensionNode):
+        return "interface"
+    if isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
+        return "union"
+    if isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
+        return "enum"
+    if isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
+        return "input"
+    return "scalar"
+
+
+# -- field set checks -------------------------------------------------------------------------
+
+
+class _FieldSetChecker:
+    """Checks @key, @requires and @provides field sets of one subgraph and marks what they use."""
+
+    def __init__(self, subgraph: Subgraph, report: _Reader) -> None:
+        self.subgraph = subgraph
+        self.reader = report
+
+    def _child(self, parent: str, field_name: str) -> str | None:
+        return self.subgraph.field_type_name(parent, field_name)
+
+    def _walk(
+        self, selection: SelectionSetNode, parent: str
+    ) -> list[SelectedField | tuple[str, InlineFragmentNode]]:
+        return list(iter_fields(selection, parent, self._child))
+
+    def check(self) -> None:
+        for type_def in self.subgraph.types.values():
+            for key in type_def.keys:
+                self._check_key(type_def, key)
+            for field_def in type_def.fields.values():
+                if field_def.requires is not None:
+                    self._check_requires(type_def, field_def, field_def.requires)
+                if field_def.provides is not None:
+                    self._check_provides(type_def, field_def, field_def.provides)
+        for type_def in self.subgraph.types.values():
+            for field_def in type_def.fields.values():
+                self._check_external_use(type_def, field_def)
+
+    def _prefix(self, type_name: str, directive: str, fields: str) -> str:
+        return f'On type "{type_name}", for @{directive}(fields: "{fields}"): '
+
+    def _check_key(self, type_def: TypeDef, key: Key) -> None:
+        if key.selection is None:
+            return
+        prefix = self._prefix(type_def.name, "key", key.fields)
+        for item in self._walk(key.selection, type_def.name):
+            if isinstance(item, tuple):
+                self.reader.report(
+                    "KEY_INVALID_FIELDS",
+                    prefix + "fragments are not allowed in a @key",
+                    type_def.name,
+                )
+                continue
+            found = self._field(item)
+            if found is None:
+                self.reader.report(
+                    "KEY_INVALID_FIELDS",
+                    prefix
+                    + self._missing(item)
+                    + " (the field should either be added to this subgraph or, if it should not "
+                    "be resolved by this subgraph, you need to add it to this subgraph with "
+                    "@external).",
+                    type_def.name,
+                )
+                continue
+            # Nested key fields count too: composition treats every key field as shareable.
+            found.used_as_key = True
+            coordinate = f"{item.parent_type}.{item.node.name.value}"
+            if item.node.arguments:
+                self.reader.report(
+                    "KEY_FIELDS_HAS_ARGS",
+                    prefix + f'field "{coordinate}" includes arguments (not allowed in a @key)',
+                    coordinate,
+                )
+            target = self.subgraph.types.get(named_type(found.type))
+            if _is_list(found.type) or (
+                target is not None and target.kind in ("interface", "union")
+            ):
+                what = (
+                    "List" if _is_list(found.type) else target.kind.capitalize() if target else ""
+                )
+                self.reader.report(
+                    "KEY_FIELDS_SELECT_INVALID_TYPE",
+                    prefix + f'field "{coordinate}" is a {what} type which is not allowed in @key',
+                    coordinate,
+                )
+            self._check_leaf_selection(item, found, "KEY_INVALID_FIELDS", prefix)
+
+    def _check_requires(self, type_def: TypeDef, owner: Field, fields: str) -> None:
+        coordinate = f"{type_def.name}.{owner.name}"
+        selection = self.reader._parse_field_set(
+            "REQUIRES_INVALID_FIELDS", type_def.name, "requires", fields
+        )
+        if selection is None:
+            return
+        prefix = f'On field "{coordinate}", for @requires(fields: "{fields}"): '
+        for item in self._walk(selection, type_def.name):
+            if isinstance(item, tuple):
+                continue
+            found = self._field(item)
+            if found is None:
+                self.reader.report(
+                    "REQUIRES_INVALID_FIELDS",
+                    prefix
+                    + self._missing(item)
+                    + " (if the field is defined in another subgraph, you need to add it to "
+                    "this subgraph with @external).",
+                    coordinate,
+                )
+                continue
+            found.required = True
+            self._check_leaf_selection(item, found, "REQUIRES_INVALID_FIELDS", prefix)
+            if (
+                len(item.path) == 1
+                and not found.external
+                and not found.used_as_key
+                and item.parent_type == type_def.name
+            ):
+                self.reader.report(
+                    "REQUIRES_FIELDS_MISSING_EXTERNAL",
+                    prefix + f'field "{item.parent_type}.{item.node.name.value}" should not be '
+                    "part of a @requires since it is already provided by this subgraph (it is "
+                    "not marked @external)",
+                    coordinate,
+                )
+
+    def _check_provides(self, type_def: TypeDef, owner: Field, fields: str) -> None:
+        coordinate = f"{type_def.name}.{owner.name}"
+        target_name = named_type(owner.type)
+        target = self.subgraph.types.get(target_name)
+        prefix = f'On field "{coordinate}", for @provides(fields: "{fields}"): '
+        if target is None or target.kind not in ("object", "interface", "union"):
+            self.reader.report(
+                "PROVIDES_ON_NON_OBJECT_FIELD",
+                f'Invalid @provides directive on field "{coordinate}": field has type '
+                f'"{type_string(owner.type)}" which is not a Composite Type',
+                coordinate,
+            )
+            return
+        selection = self.reader._parse_field_set(
+            "PROVIDES_INVALID_FIELDS", type_def.name, "provides", fields
+        )
+        if selection is None:
+            return
+        for item in self._walk(selection, target_name):
+            if isinstance(item, tuple):
+                continue
+            found = self._field(item)
+            if found is None:
+                self.reader.report(
+                    "PROVIDES_INVALID_FIELDS",
+                    prefix
+                    + self._missing(item)
+                    + " (if the field is defined in another subgraph, you need to add it to "
+                    "this subgraph with @external).",
+                    coordinate,
+                )
+                continue
+            found.provided = True
+            self._check_leaf_selection(item, found, "PROVIDES_INVALID_FIELDS", prefix)
+            parent = self.subgraph.types.get(item.parent_type)
+            if not found.external and parent is not None and parent.is_entity:
+                self.reader.report(
+                    "PROVIDES_FIELDS_MISSING_EXTERNAL",
+                    prefix + f'field "{item.parent_type}.{item.node.name.value}" should not be '
+                    "part of a @provides since it is already provided by this subgraph (it is "
+                    "not marked @external)",
+                    coordinate,
+                )
+
+    def _check_external_use(self, type_def: TypeDef, field_def: Field) -> None:
+        if not field_def.external or field_def.used_as_key or field_def.required:
+            return
+        if field_def.provided:
+            return
+        for interface in type_def.interfaces:
+            interface_def = self.subgraph.types.get(interface)
+            if interface_def is not None and field_def.name in interface_def.fields:
+                return
+        coordinate = f"{type_def.name}.{field_def.name}"
+        self.reader.report(
+            "EXTERNAL_UNUSED",
+            f'Field "{coordinate}" is marked @external but is not used in any federation '
+            "directive (@key, @provides, @requires) or to satisfy an interface; the field "
+            "declaration has no use and should be removed (or the field should not be "
+            "@external).",
+            coordinate,
+        )
+
+    def _field(self, item: SelectedField) -> Field | None:
+        parent = self.subgraph.types.get(item.parent_type)
+        if parent is None:
+            return None
+        return parent.fields.get(item.node.name.value)
+
+    def _missing(self, item: SelectedField) -> str:
+        return f'Cannot query field "{item.node.name.value}" on type "{item.parent_type}"'
+
+    def _check_leaf_selection(
+        self, item: SelectedField, found: Field, code: str, prefix: str
+    ) -> None:
+        target = self.subgraph.types.get(named_type(found.type))
+        composite = target is not None and target.kind in ("object", "interface", "union")
+        coordinate = f"{item.parent_type}.{item.node.name.value}"
+        if composite and item.node.selection_set is None:
+            self.reader.report(
+                code,
+                prefix + f'field "{coordinate}" has composite type '
+                f'"{named_type(found.type)}" and needs a selection of subfields',
+                coordinate,
+            )
+        elif not composite and item.node.selection_set is not None:
+            self.reader.report(
+                code,
+                prefix + f'field "{coordinate}" has leaf type "{named_type(found.type)}" '
+                "and cannot have a selection of subfields",
+                coordinate,
+            )
+
+
+def _is_list(type_node: TypeNode) -> bool:
+    if isinstance(type_node, NonNullTypeNode):
+        type_node = type_node.type
+    return isinstance(type_node, ListTypeNode)
+
+
+def read_subgraph(name: str, url: str, sdl: str, issues: list[CompositionIssue]) -> Subgraph | None:
+    """Read one subgraph SDL; return None (with issues) when it cannot be used at all."""
+    reader = _Reader(name, url, issues)
+    try:
+        document = parse(sdl, no_location=True)
+    except GraphQLSyntaxError as exc:
+        reader.report("INVALID_GRAPHQL", f"The SDL does not parse: {exc.message}")
+        return None
+    before = len(issues)
+    if not reader.read_links(document):
+        if len(issues) == before:
+            reader.report(
+                "UNSUPPORTED_FEDERATION_VERSION",
+                "The schema does not @link the federation specification "
+                f'("extend schema @link(url: "{FEDERATION_SPEC}/v2.x", import: [...])"); '
+                "Federation 1 subgraphs are not supported by this composer",
+            )
+        return None
+    types = reader.read_types(document)
+    subgraph = Subgraph(
+        name=name,
+        url=url,
+        version=reader.version,
+        types=types,
+        executable_directives=reader.read_directives(document),
+        uses_tag=reader.uses_tag,
+        uses_inaccessible=reader.uses_inaccessible,
+    )
+    _check_references(subgraph, reader)
+    _FieldSetChecker(subgraph, reader).check()
+    for type_def in types.values():
+        if type_def.interface_object and not type_def.keys:
+            reader.report(
+                "INTERFACE_OBJECT_USAGE_ERROR",
+                f"The @interfaceObject directive can only be applied to entity types but type "
+                f'"{type_def.name}" has no @key in this subgraph.',
+                type_def.name,
+            )
+        for field_def in type_def.fields.values():
+            coordinate = f"{type_def.name}.{field_def.name}"
+            if field_def.override is not None and field_def.override == name:
+                reader.report(
+                    "OVERRIDE_FROM_SELF_ERROR",
+                    f'Source and destination subgraphs "{name}" are the same for overridden '
+                    f'field "{coordinate}"',
+                    coordinate,
+                )
+            if field_def.override is not None and field_def.external:
+                reader.report(
+                    "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                    f'@override cannot be used on field "{coordinate}" on subgraph "{name}" '
+                    f'since "{coordinate}" on "{name}" is marked with directive "@external"',
+                    coordinate,
+                )
+    return subgraph
+
+
+def _check_references(subgraph: Subgraph, reader: _Reader) -> None:
+    """Every referenced type must be defined in the subgraph (graphql validity, briefly)."""
+    known = set(subgraph.types) | BUILT_IN_SCALARS
+    for type_def in subgraph.types.values():
+        references: list[tuple[str, str]] = []
+        for field_def in type_def.fields.values():
+            references.append((f"{type_def.name}.{field_def.name}", named_type(field_def.type)))
+            references.extend(
+                (f"{type_def.name}.{field_def.name}({arg.name}:)", named_type(arg.type))
+                for arg in field_def.args.values()
+            )
+        references.extend(
+            (f"{type_def.name}.{value.name}", named_type(value.type))
+            for value in type_def.input_fields.values()
+        )
+        references.extend((type_def.name, member) for member in type_def.members)
+        references.extend((type_def.name, interface) for interface in type_def.interfaces)
+        for coordinate, referenced in references:
+            if referenced not in known:
+                reader.report(
+                    "INVALID_GRAPHQL", f'Unknown type "{referenced}" (used by "{coordinate}")'
+                )
