@@ -24,7 +24,7 @@ async def probe_subgraph(
         async with asyncio.timeout(timeout):
             body = await transport.send(subgraph, dict(_PROBE), RequestContext())
     except SubgraphUnavailable as exc:
-        return exc.reason if hasattr(exc, "reason") else str(exc)
+        return exc.reason
     except TimeoutError:
         return f"no answer within {timeout:g}s"
     data = body.get("data")

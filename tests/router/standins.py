@@ -25,7 +25,7 @@ from pathlib import Path
 import strawberry
 import uvicorn
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 SUBGRAPHS = ("users", "accounts", "transactions", "compliance")
@@ -281,7 +281,7 @@ def schemas() -> dict[str, strawberry.Schema]:
 def create_app() -> Starlette:
     """One ASGI app serving every stand-in subgraph under ``/<name>/graphql``."""
     routes = [
-        Mount(f"/{name}/graphql", app=GraphQL(schema, graphql_ide=None))
+        Route(f"/{name}/graphql", GraphQL(schema, graphql_ide=None), methods=["GET", "POST"])
         for name, schema in schemas().items()
     ]
     return Starlette(routes=routes)
