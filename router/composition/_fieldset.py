@@ -7,13 +7,14 @@ author can act on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 
-from graphql import GraphQLSyntaxError, Source
+from graphql import GraphQLSyntaxError, Source, print_ast, strip_ignored_characters
 from graphql.language import (
     FieldNode,
     InlineFragmentNode,
+    SelectionNode,
     SelectionSetNode,
     TokenKind,
 )
@@ -75,3 +76,55 @@ def iter_fields(
                 else parent_type
             )
             yield from iter_fields(selection.selection_set, condition, resolve_child_type, path)
+
+
+def leaf_paths(selection_set: SelectionSetNode, prefix: str = "") -> set[str]:
+    """Dotted paths of the leaf fields of a field set (``{"id", "org.id"}``)."""
+    paths: set[str] = set()
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            path = f"{prefix}{selection.name.value}"
+            if selection.selection_set is None:
+                paths.add(path)
+            else:
+                paths |= leaf_paths(selection.selection_set, path + ".")
+    return paths
+
+
+def compact_field_set(fields: str, drop: set[str] | frozenset[str] = frozenset()) -> str:
+    """Print ``fields`` the way composers write them (minimal spacing), without ``drop`` paths.
+
+    Dropping lets a ``@requires`` leave out key fields, which every entity representation carries
+    anyway; a composite field left with no sub-selection is dropped too.
+    """
+    selection_set = _without(parse_field_set(fields), drop, "")
+    if selection_set is None:
+        return ""
+    return strip_ignored_characters(print_ast(selection_set))[1:-1]
+
+
+def _without(
+    selection_set: SelectionSetNode, drop: Set[str], prefix: str
+) -> SelectionSetNode | None:
+    kept: list[SelectionNode] = []
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            path = f"{prefix}{selection.name.value}"
+            if selection.selection_set is None:
+                if path not in drop:
+                    kept.append(selection)
+                continue
+            inner = _without(selection.selection_set, drop, path + ".")
+            if inner is not None:
+                kept.append(
+                    FieldNode(
+                        alias=selection.alias,
+                        name=selection.name,
+                        arguments=selection.arguments,
+                        directives=selection.directives,
+                        selection_set=inner,
+                    )
+                )
+        else:
+            kept.append(selection)
+    return SelectionSetNode(selections=tuple(kept)) if kept else None

@@ -17,6 +17,7 @@ from typing import TypeVar
 from graphql import print_ast
 from graphql.language import TypeNode
 
+from ._fieldset import compact_field_set, leaf_paths
 from ._model import (
     Argument,
     ComposedSupergraph,
@@ -115,6 +116,7 @@ class _Merger:
                         entry.type_def.members
                     )
         self.enum_usage = self._enum_usage()
+        self._compact_field_sets()
 
     def report(
         self,
@@ -141,6 +143,28 @@ class _Merger:
                     seen.add(implementation)
                     pending.append(implementation)
         return False
+
+    def _compact_field_sets(self) -> None:
+        """Write @requires/@provides of object fields the way the reference composers do.
+
+        Minimal spacing, and without the key fields every entity representation carries anyway
+        (for @provides only when the provided type is an extension in that subgraph).
+        """
+        for graph in self.graphs:
+            types = graph.subgraph.types
+            for type_def in types.values():
+                if type_def.kind != "object":
+                    continue
+                for field_def in type_def.fields.values():
+                    if field_def.requires is not None:
+                        compact = compact_field_set(field_def.requires, _key_paths(type_def))
+                        field_def.requires = compact or None
+                    if field_def.provides is not None:
+                        target = types.get(named_type(field_def.type))
+                        if target is None or target.kind == "union":
+                            continue
+                        drop = _key_paths(target) if target.extension else set()
+                        field_def.provides = compact_field_set(field_def.provides, drop)
 
     def _enum_usage(self) -> dict[str, tuple[list[str], list[str]]]:
         """Enum name -> (input positions, output positions) using it, across all subgraphs."""
@@ -915,6 +939,17 @@ class _Merger:
             repeatable = " repeatable" if definition.repeatable else ""
             printed.append(f"directive @{name}{args}{repeatable} on {' | '.join(locations)}")
         return printed
+
+
+def _key_paths(type_def: TypeDef) -> set[str]:
+    """Leaf paths common to every key of a type (what any representation of it carries)."""
+    common: set[str] | None = None
+    for key in type_def.keys:
+        if key.selection is None:
+            continue
+        paths = leaf_paths(key.selection)
+        common = paths if common is None else common & paths
+    return common or set()
 
 
 def _is_bare(join: JoinField) -> bool:
