@@ -1,0 +1,219 @@
+"""Walk a `QueryPlan`: run fetches (parallel nodes concurrently), merge results in place.
+
+Entity fetches collect the objects at their flatten path, turn them into deduplicated
+representations, send one `_entities` request, and merge each answer into every object that
+produced its representation. Subgraph errors are re-pathed onto client response paths; a failing
+subgraph becomes an error entry, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from router.execution.merge import Path, merge_into, objects_at
+from router.execution.transport import RequestContext, SubgraphTransport, SubgraphUnavailable
+from router.planning.nodes import (
+    EntityType,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    RepTemplate,
+    Sequence,
+)
+
+
+@dataclass
+class ExecutionState:
+    """The response being built for one request."""
+
+    variables: Mapping[str, Any]
+    context: RequestContext
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Missing(Exception):
+    """A representation cannot be built: a key or required field is absent or null."""
+
+
+def _build(value: dict[str, Any], template: RepTemplate) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, key, sub in template:
+        if name == "":
+            if value.get("__typename") == key and sub is not None:
+                out.update(_build(value, sub))
+            continue
+        item = value.get(key)
+        if item is None:
+            if name == "__typename" or key not in value:
+                raise _Missing
+            out[name] = None
+            continue
+        if sub is not None:
+            out[name] = _build_nested(item, sub)
+        else:
+            out[name] = item
+    return out
+
+
+def _build_nested(value: Any, template: RepTemplate) -> Any:
+    if isinstance(value, list):
+        return [_build_nested(v, template) if v is not None else None for v in value]
+    if not isinstance(value, dict):
+        raise _Missing
+    return _build(value, template)
+
+
+def representation(obj: dict[str, Any], entity: EntityType) -> dict[str, Any] | None:
+    """Build the `_entities` representation of `obj`, or None when a key field is missing."""
+    try:
+        rep = _build(obj, entity.template)
+    except _Missing:
+        return None
+    if entity.representation is not None:
+        rep["__typename"] = entity.representation
+    return rep
+
+
+def _unavailable_error(subgraph: str, reason: str) -> dict[str, Any]:
+    return {
+        "message": f"HTTP fetch failed from '{subgraph}': {reason}",
+        "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "service": subgraph},
+    }
+
+
+def _subgraph_error(error: Any, subgraph: str, path: Path | None) -> dict[str, Any]:
+    if not isinstance(error, dict):
+        return {"message": str(error), "extensions": {"service": subgraph}}
+    out: dict[str, Any] = {"message": str(error.get("message", "subgraph error"))}
+    if path is not None:
+        out["path"] = list(path)
+    extensions = error.get("extensions")
+    if isinstance(extensions, dict):
+        out["extensions"] = extensions
+    return out
+
+
+class Executor:
+    """Runs plans against subgraphs through a transport."""
+
+    def __init__(self, transport: SubgraphTransport, object_types: frozenset[str]) -> None:
+        self.transport = transport
+        self.object_types = object_types
+
+    async def execute(
+        self, plan: QueryPlan, variables: Mapping[str, Any], context: RequestContext
+    ) -> ExecutionState:
+        state = ExecutionState(variables=variables, context=context)
+        if plan.node is not None:
+            await self._run(plan.node, state)
+        return state
+
+    async def _run(self, node: PlanNode, state: ExecutionState) -> None:
+        if isinstance(node, Fetch):
+            await self._root_fetch(node, state)
+        elif isinstance(node, Flatten):
+            await self._entity_fetch(node, state)
+        elif isinstance(node, Sequence):
+            for child in node.nodes:
+                await self._run(child, state)
+        elif isinstance(node, Parallel):
+            await asyncio.gather(*(self._run(child, state) for child in node.nodes))
+
+    def _variables(self, fetch: Fetch, state: ExecutionState) -> dict[str, Any]:
+        return {
+            name: state.variables[name] for name in fetch.variable_usages if name in state.variables
+        }
+
+    async def _send(
+        self, fetch: Fetch, variables: dict[str, Any], state: ExecutionState
+    ) -> dict[str, Any] | None:
+        payload = {"query": fetch.operation, "variables": variables}
+        try:
+            response = await self.transport.send(fetch.subgraph, payload, state.context)
+        except SubgraphUnavailable as exc:
+            state.errors.append(_unavailable_error(fetch.subgraph, exc.reason))
+            return None
+        if not isinstance(response, dict):
+            state.errors.append(_unavailable_error(fetch.subgraph, "malformed response"))
+            return None
+        return response
+
+    async def _root_fetch(self, fetch: Fetch, state: ExecutionState) -> None:
+        response = await self._send(fetch, self._variables(fetch, state), state)
+        if response is None:
+            return
+        data = response.get("data")
+        if isinstance(data, dict):
+            merge_into(state.data, data, self.object_types)
+        for error in response.get("errors") or ():
+            path = error.get("path") if isinstance(error, dict) else None
+            state.errors.append(
+                _subgraph_error(error, fetch.subgraph, tuple(path) if path else None)
+            )
+
+    async def _entity_fetch(self, flatten: Flatten, state: ExecutionState) -> None:
+        fetch = flatten.node
+        by_type = {entity.typename: entity for entity in fetch.entity_types}
+        representations: list[dict[str, Any]] = []
+        targets: list[list[tuple[dict[str, Any], Path]]] = []
+        index_of: dict[bytes, int] = {}
+        for obj, path in objects_at(state.data, flatten.path):
+            entity = by_type.get(obj.get("__typename"))  # type: ignore[arg-type]
+            if entity is None:
+                continue
+            rep = representation(obj, entity)
+            if rep is None:
+                continue
+            identity = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+            position = index_of.get(identity)
+            if position is None:
+                index_of[identity] = len(representations)
+                representations.append(rep)
+                targets.append([(obj, path)])
+            else:
+                targets[position].append((obj, path))
+        if not representations:
+            return
+        variables = self._variables(fetch, state)
+        variables["representations"] = representations
+        response = await self._send(fetch, variables, state)
+        if response is None:
+            return
+        data = response.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
+        if isinstance(entities, list):
+            for position, entity_data in enumerate(entities[: len(targets)]):
+                if isinstance(entity_data, dict):
+                    for obj, _path in targets[position]:
+                        merge_into(obj, entity_data, self.object_types)
+        for error in response.get("errors") or ():
+            self._entity_error(error, fetch.subgraph, targets, state)
+
+    @staticmethod
+    def _entity_error(
+        error: Any,
+        subgraph: str,
+        targets: list[list[tuple[dict[str, Any], Path]]],
+        state: ExecutionState,
+    ) -> None:
+        path = error.get("path") if isinstance(error, dict) else None
+        if (
+            isinstance(path, list)
+            and len(path) >= 2
+            and path[0] == "_entities"
+            and isinstance(path[1], int)
+            and 0 <= path[1] < len(targets)
+        ):
+            rest = tuple(path[2:])
+            for _obj, at in targets[path[1]]:
+                state.errors.append(_subgraph_error(error, subgraph, at + rest))
+            return
+        state.errors.append(_subgraph_error(error, subgraph, None))

@@ -1,0 +1,297 @@
+"""Shape the merged subgraph data into the client's response.
+
+Walks the client operation over the merged tree: keeps only fields the client asked for (keys and
+requirements fetched for planning disappear), in the client's order and under its aliases,
+resolves type conditions by `__typename`, evaluates `@skip`/`@include`, and applies GraphQL null
+propagation (a null in a non-null position nulls the nearest nullable parent, with an error
+unless one is already recorded at or below that path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLAbstractType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+)
+
+# (directive name, value node) pairs that must all pass for a selection to be included
+Conditions = tuple[tuple[str, Any], ...]
+
+
+class _Invalid:
+    """Marks a null that must propagate to the nearest nullable parent."""
+
+
+INVALID = _Invalid()
+_PASSTHROUGH = frozenset({"__schema", "__type"})
+
+
+@dataclass
+class _Entry:
+    key: str
+    name: str
+    occurrences: list[tuple[Conditions, FieldNode]]
+    conditional: bool
+
+
+def _conditions(node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> Conditions:
+    found: list[tuple[str, Any]] = []
+    for directive in node.directives or ():
+        if directive.name.value in ("skip", "include"):
+            found.append((directive.name.value, _if_argument(directive)))
+    return tuple(found)
+
+
+def _if_argument(directive: DirectiveNode) -> Any:
+    for argument in directive.arguments or ():
+        if argument.name.value == "if":
+            return argument.value
+    return None
+
+
+def _passes(conditions: Conditions, variables: Mapping[str, Any]) -> bool:
+    for name, value in conditions:
+        if isinstance(value, VariableNode):
+            flag = bool(variables.get(value.name.value))
+        elif isinstance(value, BooleanValueNode):
+            flag = value.value
+        else:
+            flag = False
+        if (name == "skip") == flag:
+            return False
+    return True
+
+
+class Shaper:
+    """Shapes merged data for one operation; field collection is cached per concrete type."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        root_type: str,
+    ) -> None:
+        self.schema = schema
+        self.operation = operation
+        self.fragments = fragments
+        self.root_type = root_type
+        self._collected: dict[tuple[tuple[int, ...], str], list[_Entry]] = {}
+
+    # ---- field collection ------------------------------------------------------------------
+
+    def _applies(self, condition: str, typename: str) -> bool:
+        if condition == typename:
+            return True
+        named = self.schema.type_map.get(condition)
+        concrete = self.schema.type_map.get(typename)
+        if isinstance(named, GraphQLAbstractType) and isinstance(concrete, GraphQLObjectType):
+            return self.schema.is_sub_type(named, concrete)
+        if isinstance(named, GraphQLInterfaceType) and isinstance(concrete, GraphQLInterfaceType):
+            return self.schema.is_sub_type(named, concrete)
+        return False
+
+    def _collect(
+        self,
+        selection_set: SelectionSetNode,
+        typename: str,
+        inherited: Conditions,
+        entries: dict[str, _Entry],
+    ) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                conditions = inherited + _conditions(selection)
+                entry = entries.get(key)
+                if entry is None:
+                    entry = _Entry(key, selection.name.value, [], False)
+                    entries[key] = entry
+                entry.occurrences.append((conditions, selection))
+                entry.conditional = entry.conditional or bool(conditions)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is None or self._applies(condition.name.value, typename):
+                    self._collect(
+                        selection.selection_set,
+                        typename,
+                        inherited + _conditions(selection),
+                        entries,
+                    )
+            elif isinstance(selection, FragmentSpreadNode):
+                definition = self.fragments.get(selection.name.value)
+                if definition is not None and self._applies(
+                    definition.type_condition.name.value, typename
+                ):
+                    self._collect(
+                        definition.selection_set,
+                        typename,
+                        inherited + _conditions(selection),
+                        entries,
+                    )
+
+    def _fields(self, selection_sets: tuple[SelectionSetNode, ...], typename: str) -> list[_Entry]:
+        cache_key = (tuple(id(s) for s in selection_sets), typename)
+        found = self._collected.get(cache_key)
+        if found is None:
+            entries: dict[str, _Entry] = {}
+            for selection_set in selection_sets:
+                self._collect(selection_set, typename, (), entries)
+            found = list(entries.values())
+            self._collected[cache_key] = found
+        return found
+
+    # ---- shaping ---------------------------------------------------------------------------------
+
+    def shape(
+        self,
+        data: dict[str, Any],
+        variables: Mapping[str, Any],
+        errors: list[dict[str, Any]],
+    ) -> dict[str, Any] | None:
+        """Return the client `data` (None if a root non-null field failed); appends errors."""
+        run = _Run(self, variables, errors)
+        result = run.object(data, self.root_type, (self.operation.selection_set,), [])
+        return None if isinstance(result, _Invalid) else result
+
+
+class _Run:
+    def __init__(
+        self, shaper: Shaper, variables: Mapping[str, Any], errors: list[dict[str, Any]]
+    ) -> None:
+        self.shaper = shaper
+        self.schema = shaper.schema
+        self.variables = variables
+        self.errors = errors
+        self._prefixes: set[tuple[Any, ...]] | None = None
+
+    def errored_at_or_below(self, path: list[str | int]) -> bool:
+        if self._prefixes is None:
+            self._prefixes = set()
+            for error in self.errors:
+                error_path = error.get("path")
+                if isinstance(error_path, list):
+                    for end in range(len(error_path) + 1):
+                        self._prefixes.add(tuple(error_path[:end]))
+        return tuple(path) in self._prefixes
+
+    def null_error(self, path: list[str | int], parent: str, name: str) -> None:
+        if self.errored_at_or_below(path):
+            return
+        self.errors.append(
+            {
+                "message": f"Cannot return null for non-nullable field {parent}.{name}.",
+                "path": list(path),
+            }
+        )
+        self._prefixes = None
+
+    def object(
+        self,
+        value: Any,
+        static_type: str,
+        selection_sets: tuple[SelectionSetNode, ...],
+        path: list[str | int],
+    ) -> dict[str, Any] | _Invalid | None:
+        if not isinstance(value, dict):
+            return None
+        named = self.schema.type_map[static_type]
+        typename = static_type
+        if not isinstance(named, GraphQLObjectType):
+            found = value.get("__typename")
+            if isinstance(found, str):
+                typename = found
+        concrete = self.schema.type_map.get(typename)
+        parent = concrete if isinstance(concrete, GraphQLObjectType) else named
+        assert isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
+        out: dict[str, Any] = {}
+        for entry in self.shaper._fields(selection_sets, typename):
+            if entry.conditional:
+                nodes = [n for c, n in entry.occurrences if _passes(c, self.variables)]
+                if not nodes:
+                    continue
+            else:
+                nodes = [n for _c, n in entry.occurrences]
+            name = entry.name
+            if name == "__typename":
+                out[entry.key] = typename
+                continue
+            if name in _PASSTHROUGH and static_type == self.shaper.root_type:
+                out[entry.key] = value.get(entry.key)
+                continue
+            definition = parent.fields.get(name)
+            if definition is None:
+                continue
+            sub_sets = tuple(n.selection_set for n in nodes if n.selection_set is not None)
+            path.append(entry.key)
+            result = self.complete(
+                value.get(entry.key), definition.type, sub_sets, path, parent.name, name
+            )
+            path.pop()
+            if isinstance(result, _Invalid):
+                return INVALID
+            out[entry.key] = result
+        return out
+
+    def complete(
+        self,
+        value: Any,
+        type_: GraphQLOutputType,
+        selection_sets: tuple[SelectionSetNode, ...],
+        path: list[str | int],
+        parent: str,
+        name: str,
+    ) -> Any:
+        """Complete a value; INVALID only for a non-null position that must propagate."""
+        if isinstance(type_, GraphQLNonNull):
+            result = self.inner(value, type_.of_type, selection_sets, path, parent, name)
+            if result is None:
+                self.null_error(path, parent, name)
+                return INVALID
+            return result
+        result = self.inner(value, type_, selection_sets, path, parent, name)
+        return None if isinstance(result, _Invalid) else result
+
+    def inner(
+        self,
+        value: Any,
+        type_: GraphQLOutputType,
+        selection_sets: tuple[SelectionSetNode, ...],
+        path: list[str | int],
+        parent: str,
+        name: str,
+    ) -> Any:
+        if value is None:
+            return None
+        if isinstance(type_, GraphQLList):
+            if not isinstance(value, list):
+                return None
+            items: list[Any] = []
+            for index, element in enumerate(value):
+                path.append(index)
+                result = self.complete(element, type_.of_type, selection_sets, path, parent, name)
+                path.pop()
+                if isinstance(result, _Invalid):
+                    return INVALID
+                items.append(result)
+            return items
+        if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType | GraphQLAbstractType):
+            return self.object(value, type_.name, selection_sets, path)
+        return value

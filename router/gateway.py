@@ -1,0 +1,233 @@
+"""The `Gateway` facade: parse -> validate -> (introspection) -> plan (cached) -> execute -> shape.
+
+Everything a client can get wrong comes back as a GraphQL error in the response body together with
+the phase where it stopped; the HTTP layer maps phases to status codes. Nothing here raises for
+bad input or failing subgraphs.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    execute_sync,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+
+from router.execution import Executor, RequestContext, Shaper, SubgraphTransport
+from router.planning import PlanningError, QueryPlan, build_plan, select_operation
+from router.supergraph import Supergraph
+
+Phase = Literal["parse", "validate", "plan", "execute"]
+_INTROSPECTION_ROOT = frozenset({"__schema", "__type"})
+_KINDS = {
+    OperationType.QUERY: "query",
+    OperationType.MUTATION: "mutation",
+    OperationType.SUBSCRIPTION: "subscription",
+}
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass
+class ExecutionOutcome:
+    """The GraphQL response body and the phase where processing stopped."""
+
+    response: dict[str, Any]
+    phase: Phase
+
+
+class _LRU(Generic[K, V]):
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self.items.get(key)
+        if value is not None:
+            self.items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    document: DocumentNode | None
+    errors: tuple[dict[str, Any], ...]
+    phase: Phase
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    operation: OperationDefinitionNode
+    kind: str
+    plan: QueryPlan
+    shaper: Shaper
+    introspection: DocumentNode | None
+
+
+def _error(error: GraphQLError, code: str) -> dict[str, Any]:
+    formatted: dict[str, Any] = {"message": error.message}
+    if error.locations:
+        formatted["locations"] = [{"line": x.line, "column": x.column} for x in error.locations]
+    formatted["extensions"] = {**(error.extensions or {}), "code": code}
+    return formatted
+
+
+def _introspection_document(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> DocumentNode | None:
+    fields = [
+        s
+        for s in operation.selection_set.selections
+        if isinstance(s, FieldNode) and s.name.value in _INTROSPECTION_ROOT
+    ]
+    if not fields:
+        return None
+    only = OperationDefinitionNode(
+        operation=OperationType.QUERY,
+        name=operation.name,
+        variable_definitions=operation.variable_definitions,
+        directives=(),
+        selection_set=SelectionSetNode(selections=tuple(fields)),
+    )
+    return DocumentNode(definitions=(only, *fragments.values()))
+
+
+class Gateway:
+    """Answers GraphQL requests over a supergraph through a subgraph transport."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        transport: SubgraphTransport,
+        *,
+        plan_cache_size: int = 1024,
+    ) -> None:
+        self.supergraph = supergraph
+        self.schema = supergraph.api_schema
+        object_types = frozenset(
+            name
+            for name, t in self.schema.type_map.items()
+            if t.__class__.__name__ == "GraphQLObjectType"
+        )
+        self.executor = Executor(transport, object_types)
+        self._documents: _LRU[str, _Parsed] = _LRU(plan_cache_size)
+        self._prepared: _LRU[tuple[str, str | None], _Prepared] = _LRU(plan_cache_size)
+
+    # ---- stages ------------------------------------------------------------------------------
+
+    def _parse(self, query: str) -> _Parsed:
+        parsed = self._documents.get(query)
+        if parsed is not None:
+            return parsed
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            parsed = _Parsed(None, (_error(exc, "GRAPHQL_PARSE_FAILED"),), "parse")
+        else:
+            errors = validate(self.schema, document)
+            parsed = _Parsed(
+                document,
+                tuple(_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors),
+                "validate",
+            )
+        self._documents.put(query, parsed)
+        return parsed
+
+    def _prepare(self, query: str, document: DocumentNode, operation_name: str | None) -> _Prepared:
+        key = (query, operation_name)
+        prepared = self._prepared.get(key)
+        if prepared is not None:
+            return prepared
+        operation, fragments = select_operation(document, operation_name)
+        plan = build_plan(self.supergraph, document, operation_name)
+        kind = _KINDS[operation.operation]
+        root = self.schema.get_root_type(operation.operation)
+        assert root is not None
+        prepared = _Prepared(
+            operation=operation,
+            kind=kind,
+            plan=plan,
+            shaper=Shaper(self.schema, operation, fragments, root.name),
+            introspection=_introspection_document(operation, fragments),
+        )
+        self._prepared.put(key, prepared)
+        return prepared
+
+    def plan(self, query: str, operation_name: str | None = None) -> QueryPlan:
+        """Return the (cached) plan of a valid operation; raises `PlanningError` otherwise."""
+        parsed = self._parse(query)
+        if parsed.document is None or parsed.errors:
+            raise PlanningError("; ".join(e["message"] for e in parsed.errors))
+        return self._prepare(query, parsed.document, operation_name).plan
+
+    async def execute(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        operation_name: str | None = None,
+        context: RequestContext | None = None,
+        *,
+        allowed_operation_kinds: frozenset[str] | None = None,
+    ) -> ExecutionOutcome:
+        """Run one GraphQL request; never raises for client or subgraph errors."""
+        parsed = self._parse(query)
+        if parsed.document is None or parsed.errors:
+            return ExecutionOutcome({"errors": list(parsed.errors)}, parsed.phase)
+        try:
+            prepared = self._prepare(query, parsed.document, operation_name)
+        except PlanningError as exc:
+            phase: Phase = "validate" if "operation" in str(exc).lower() else "plan"
+            code = "GRAPHQL_VALIDATION_FAILED" if phase == "validate" else "QUERY_PLANNING_FAILED"
+            return ExecutionOutcome(
+                {"errors": [{"message": str(exc), "extensions": {"code": code}}]}, phase
+            )
+        if allowed_operation_kinds is not None and prepared.kind not in allowed_operation_kinds:
+            message = f"Operation kind '{prepared.kind}' is not allowed here."
+            return ExecutionOutcome(
+                {"errors": [{"message": message, "extensions": {"code": "OPERATION_NOT_ALLOWED"}}]},
+                "validate",
+            )
+        coerced = get_variable_values(
+            self.schema, prepared.operation.variable_definitions or (), dict(variables or {})
+        )
+        if isinstance(coerced, list):
+            return ExecutionOutcome(
+                {"errors": [_error(e, "BAD_USER_INPUT") for e in coerced]}, "validate"
+            )
+        raw_variables = dict(variables or {})
+        state = await self.executor.execute(
+            prepared.plan, raw_variables, context or RequestContext()
+        )
+        if prepared.introspection is not None:
+            result = execute_sync(
+                self.schema, prepared.introspection, variable_values=raw_variables
+            )
+            if result.data:
+                state.data.update(result.data)
+            for error in result.errors or ():
+                state.errors.append(dict(error.formatted))
+        data = prepared.shaper.shape(state.data, coerced.coerced, state.errors)
+        response: dict[str, Any] = {"data": data}
+        if state.errors:
+            response["errors"] = state.errors
+        return ExecutionOutcome(response, "execute")

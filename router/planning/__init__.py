@@ -1,0 +1,25 @@
+"""Query planning: a pure, cached function from a client operation to a printable `QueryPlan`."""
+
+from router.planning.nodes import (
+    EntityType,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Sequence,
+)
+from router.planning.planner import PlanningError, build_plan, select_operation
+
+__all__ = [
+    "EntityType",
+    "Fetch",
+    "Flatten",
+    "Parallel",
+    "PlanNode",
+    "PlanningError",
+    "QueryPlan",
+    "Sequence",
+    "build_plan",
+    "select_operation",
+]

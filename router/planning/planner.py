@@ -1,0 +1,678 @@
+"""The query planner: a pure function from a validated operation to a `QueryPlan`.
+
+It walks the client operation once, placing each field in a fetch group (one subgraph, one response
+path). A field its current subgraph cannot resolve becomes an entity jump: the current group also
+fetches `__typename` and a key, and a child group fetches the field through `_entities`. `@requires`
+fields are planned the same way from the parent group, and the child waits for every group that
+contributes to them. Groups then become `Fetch`/`Flatten` nodes arranged by their dependencies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    print_ast,
+)
+
+from router.planning.nodes import (
+    EntityType,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    RepTemplate,
+    Sequence,
+)
+from router.planning.selection import SelField, SelSet
+from router.supergraph import FieldInfo, Key, Supergraph, TypeInfo
+
+_VARIABLE = re.compile(r"\$([_A-Za-z][_0-9A-Za-z]*)")
+_MAX_DEPTH = 24
+_INTROSPECTION_ROOT = frozenset({"__schema", "__type"})
+
+
+class PlanningError(Exception):
+    """The operation cannot be planned over this supergraph (a field nobody can reach)."""
+
+
+@dataclass(eq=False)
+class _Group:
+    id: int
+    subgraph: str
+    path: tuple[str, ...]
+    entity: bool
+    parent: int | None
+    selection: SelSet = field(default_factory=SelSet)
+    # object __typename at the path -> (representation __typename or None, representation selection)
+    requires: dict[str, tuple[str | None, SelSet]] = field(default_factory=dict)
+    parents: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _FragmentItem:
+    """An inline fragment (or inlined spread) that must be planned in another subgraph."""
+
+    type_condition: str | None
+    directives: str
+    selection_set: SelectionSetNode
+
+
+def select_operation(
+    document: DocumentNode, operation_name: str | None
+) -> tuple[OperationDefinitionNode, dict[str, FragmentDefinitionNode]]:
+    """Return the operation to run (by name, or the only one) and the document's fragments."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    if operation_name is None:
+        if len(operations) != 1:
+            raise PlanningError(
+                "Must provide operation name if query contains multiple operations."
+            )
+        return operations[0], fragments
+    for operation in operations:
+        if operation.name is not None and operation.name.value == operation_name:
+            return operation, fragments
+    raise PlanningError(f"Unknown operation named '{operation_name}'.")
+
+
+def _directives_text(node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> str:
+    if not node.directives:
+        return ""
+    return " " + " ".join(print_ast(d) for d in node.directives)
+
+
+def _arguments_text(node: FieldNode) -> str:
+    if not node.arguments:
+        return ""
+    return "(" + ", ".join(print_ast(a) for a in node.arguments) + ")"
+
+
+def _unwrap(type_: GraphQLOutputType) -> tuple[int, GraphQLOutputType]:
+    """Return how many list levels wrap the named type."""
+    depth = 0
+    while True:
+        if isinstance(type_, GraphQLNonNull):
+            type_ = type_.of_type
+        elif isinstance(type_, GraphQLList):
+            depth += 1
+            type_ = type_.of_type
+        else:
+            return depth, type_
+
+
+class _Planner:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+    ) -> None:
+        self.sg = supergraph
+        self.types = supergraph.types
+        self.schema = supergraph.schema
+        self.operation = operation
+        self.fragments = fragments
+        self.groups: list[_Group] = []
+        self.children: dict[tuple[int, str, tuple[str, ...]], _Group] = {}
+        self.recorders: list[set[int]] = []
+        self.depth = 0
+        self.graph_order = {name: i for i, name in enumerate(supergraph.subgraph_names)}
+
+    # ---- facts -----------------------------------------------------------------------------
+
+    def possible_in(self, graph: str, type_name: str) -> frozenset[str]:
+        info = self.types[type_name]
+        if not info.is_abstract:
+            return frozenset({type_name})
+        return info.possible_by_graph.get(graph, frozenset())
+
+    def possible(self, type_name: str) -> frozenset[str]:
+        named = self.schema.type_map[type_name]
+        if isinstance(named, GraphQLObjectType):
+            return frozenset({type_name})
+        assert isinstance(named, GraphQLInterfaceType) or hasattr(named, "types")
+        return frozenset(t.name for t in self.schema.get_possible_types(named))  # type: ignore[arg-type]
+
+    def is_interface_object(self, graph: str, type_name: str) -> bool:
+        return graph in self.types[type_name].interface_object_graphs
+
+    def field_type(self, parent: str, name: str) -> GraphQLOutputType:
+        named = self.schema.type_map[parent]
+        assert isinstance(named, GraphQLObjectType | GraphQLInterfaceType)
+        found = named.fields.get(name)
+        if found is None:
+            raise PlanningError(f"unknown field {parent}.{name}")
+        field_type: GraphQLOutputType = found.type
+        return field_type
+
+    @staticmethod
+    def provided_field(
+        provided: SelectionSetNode | None, possible: frozenset[str], name: str
+    ) -> tuple[bool, SelectionSetNode | None]:
+        if provided is None:
+            return False, None
+        for selection in provided.selections:
+            if isinstance(selection, FieldNode) and selection.name.value == name:
+                return True, selection.selection_set
+            if isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is None or condition.name.value in possible:
+                    found, sub = _Planner.provided_field(selection.selection_set, possible, name)
+                    if found:
+                        return found, sub
+        return False, None
+
+    def can_resolve(
+        self,
+        graph: str,
+        parent: str,
+        info: FieldInfo,
+        provided: SelectionSetNode | None,
+        allow_requires: bool,
+    ) -> bool:
+        if graph in info.resolving:
+            return allow_requires or graph not in info.requires
+        possible = self.possible(parent) | {parent}
+        return self.provided_field(provided, possible, info.name)[0]
+
+    def local_field_set(self, graph: str, parent: str, selection: SelectionSetNode) -> bool:
+        """Whether `graph` resolves every field of a key selection on `parent` itself."""
+        for item in selection.selections:
+            if not isinstance(item, FieldNode):
+                return False
+            name = item.name.value
+            if name == "__typename":
+                continue
+            info = self.types[parent].fields.get(name)
+            if info is None or graph not in info.resolving:
+                return False
+            if item.selection_set is not None:
+                sub = get_named_type(self.field_type(parent, name)).name
+                if not self.local_field_set(graph, sub, item.selection_set):
+                    return False
+        return True
+
+    # ---- groups -----------------------------------------------------------------------------
+
+    def new_group(
+        self, subgraph: str, path: tuple[str, ...], entity: bool, parent: _Group | None
+    ) -> _Group:
+        group = _Group(
+            id=len(self.groups),
+            subgraph=subgraph,
+            path=path,
+            entity=entity,
+            parent=parent.id if parent else None,
+        )
+        if parent is not None:
+            group.parents.add(parent.id)
+        self.groups.append(group)
+        return group
+
+    def child_group(self, parent: _Group, subgraph: str, path: tuple[str, ...]) -> _Group:
+        key = (parent.id, subgraph, path)
+        group = self.children.get(key)
+        if group is None:
+            group = self.new_group(subgraph, path, True, parent)
+            self.children[key] = group
+        return group
+
+    def touch(self, group: _Group) -> None:
+        for recorder in self.recorders:
+            recorder.add(group.id)
+
+    # ---- walking the operation ---------------------------------------------------------------
+
+    def plan_selection_set(
+        self,
+        group: _Group,
+        parent: str,
+        selection_set: SelectionSetNode,
+        target: SelSet,
+        path: tuple[str, ...],
+        provided: SelectionSetNode | None,
+    ) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                self.plan_field(group, parent, selection, target, path, provided)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                self.plan_fragment(
+                    group,
+                    parent,
+                    _FragmentItem(
+                        condition.name.value if condition else None,
+                        _directives_text(selection),
+                        selection.selection_set,
+                    ),
+                    target,
+                    path,
+                    provided,
+                )
+            elif isinstance(selection, FragmentSpreadNode):
+                definition = self.fragments[selection.name.value]
+                self.plan_fragment(
+                    group,
+                    parent,
+                    _FragmentItem(
+                        definition.type_condition.name.value,
+                        _directives_text(selection),
+                        definition.selection_set,
+                    ),
+                    target,
+                    path,
+                    provided,
+                )
+
+    def plan_fragment(
+        self,
+        group: _Group,
+        parent: str,
+        item: _FragmentItem,
+        target: SelSet,
+        path: tuple[str, ...],
+        provided: SelectionSetNode | None,
+    ) -> None:
+        condition = item.type_condition
+        graph = group.subgraph
+        if condition is None or condition == parent:
+            inner = target.fragment(None, item.directives) if item.directives else target
+            self.plan_selection_set(group, parent, item.selection_set, inner, path, provided)
+            return
+        if self.is_interface_object(graph, parent):
+            # This subgraph does not know the concrete types: ask one that does.
+            self.jump(group, parent, path, target, item)
+            return
+        runtime = self.possible_in(graph, parent) & self.possible(condition)
+        if not runtime:
+            return
+        if not self.types[parent].is_abstract:
+            inner = target.fragment(None, item.directives) if item.directives else target
+            self.plan_selection_set(group, parent, item.selection_set, inner, path, provided)
+            return
+        cond_info = self.types[condition]
+        if not cond_info.is_abstract or (
+            graph in cond_info.graphs and not self.is_interface_object(graph, condition)
+        ):
+            inner = target.fragment(condition, item.directives)
+            self.plan_selection_set(group, condition, item.selection_set, inner, path, provided)
+            return
+        for type_name in sorted(runtime):
+            inner = target.fragment(type_name, item.directives)
+            self.plan_selection_set(group, type_name, item.selection_set, inner, path, provided)
+
+    def plan_field(
+        self,
+        group: _Group,
+        parent: str,
+        node: FieldNode,
+        target: SelSet,
+        path: tuple[str, ...],
+        provided: SelectionSetNode | None,
+        allow_requires: bool = False,
+    ) -> None:
+        name = node.name.value
+        graph = group.subgraph
+        directives = _directives_text(node)
+        if name == "__typename":
+            if self.is_interface_object(graph, parent):
+                self.jump(group, parent, path, target, node)
+                return
+            target.field(node.alias.value if node.alias else name, name, "", directives, leaf=True)
+            self.touch(group)
+            return
+        info = self.types[parent].fields.get(name)
+        if info is None:
+            raise PlanningError(f"unknown field {parent}.{name}")
+        if self.can_resolve(graph, parent, info, provided, allow_requires):
+            self.add_field(group, parent, node, target, path, provided, directives)
+            return
+        if self.types[parent].is_abstract and not self.is_interface_object(graph, parent):
+            for type_name in sorted(self.possible_in(graph, parent)):
+                inner = target.fragment(type_name)
+                self.plan_field(group, type_name, node, inner, path, provided)
+            return
+        self.jump(group, parent, path, target, node)
+
+    def add_field(
+        self,
+        group: _Group,
+        parent: str,
+        node: FieldNode,
+        target: SelSet,
+        path: tuple[str, ...],
+        provided: SelectionSetNode | None,
+        directives: str,
+    ) -> None:
+        name = node.name.value
+        response_key = node.alias.value if node.alias else name
+        field_type = self.field_type(parent, name)
+        depth, named = _unwrap(field_type)
+        leaf = node.selection_set is None
+        added = target.field(response_key, name, _arguments_text(node), directives, leaf=leaf)
+        self.touch(group)
+        if leaf or node.selection_set is None:
+            return
+        assert added.sub is not None
+        sub_type = get_named_type(named).name
+        sub_info = self.types[sub_type]
+        if sub_info.is_abstract:
+            added.sub.field("__typename", "__typename", leaf=True)
+        provides = self.types[parent].fields[name].provides.get(group.subgraph)
+        if provides is None:
+            possible = self.possible(parent) | {parent}
+            provides = self.provided_field(provided, possible, name)[1]
+        child_path = path + (response_key,) + ("@",) * depth
+        self.plan_selection_set(
+            group, sub_type, node.selection_set, added.sub, child_path, provides
+        )
+
+    # ---- entity jumps -------------------------------------------------------------------------
+
+    def jump_options(
+        self, group: _Group, parent: str, item: FieldNode | _FragmentItem
+    ) -> list[tuple[str, str | None, Key]]:
+        graph = group.subgraph
+        info = self.types[parent]
+        options: list[tuple[str, str | None, Key]] = []
+        abstract_rep = parent if info.is_abstract else None
+        name = item.name.value if isinstance(item, FieldNode) else None
+        if name is not None and name != "__typename":
+            field_info = info.fields[name]
+            for other in field_info.resolving:
+                if other == graph and other not in field_info.requires:
+                    continue
+                rep = parent if other in info.interface_object_graphs else abstract_rep
+                options += [(other, rep, key) for key in info.resolvable_keys(other)]
+            named = self.schema.type_map[parent]
+            if isinstance(named, GraphQLObjectType):
+                for interface in named.interfaces:
+                    iface = self.types.get(interface.name)
+                    if iface is None or name not in iface.fields:
+                        continue
+                    for other in iface.interface_object_graphs & iface.fields[name].resolving:
+                        options += [
+                            (other, interface.name, key) for key in iface.resolvable_keys(other)
+                        ]
+        else:
+            # __typename or a type condition below an @interfaceObject: ask a subgraph that
+            # has the real interface and its implementations.
+            for other in info.graphs - info.interface_object_graphs:
+                options += [(other, parent, key) for key in info.resolvable_keys(other)]
+
+        def rank(option: tuple[str, str | None, Key]) -> tuple[int, int, int]:
+            other, _rep, key = option
+            local = self.local_field_set(graph, parent, key.selection)
+            existing = (group.id, other, group.path) in self.children
+            return (0 if local else 1, 0 if existing else 1, self.graph_order[other])
+
+        options.sort(key=rank)
+        return options
+
+    def jump(
+        self,
+        group: _Group,
+        parent: str,
+        path: tuple[str, ...],
+        target: SelSet,
+        item: FieldNode | _FragmentItem,
+    ) -> None:
+        options = self.jump_options(group, parent, item)
+        what = item.name.value if isinstance(item, FieldNode) else f"... on {item.type_condition}"
+        if not options:
+            raise PlanningError(
+                f"cannot plan {parent}.{what} from subgraph '{group.subgraph}':"
+                " no subgraph resolves it through a @key reachable from there"
+            )
+        if self.depth > _MAX_DEPTH:
+            raise PlanningError(f"cannot plan {parent}.{what}: entity jumps do not converge")
+        other, rep, key = options[0]
+        self.depth += 1
+        try:
+            key_groups = self.ensure(group, parent, key.selection, target, path)
+            child = self.child_group(group, other, path)
+            child.parents |= key_groups
+            accepted = {parent} | (
+                self.possible(parent) if self.types[parent].is_abstract else set()
+            )
+            for typename in sorted(accepted):
+                _rep, representation = child.requires.setdefault(typename, (rep, SelSet()))
+                representation.field("__typename", "__typename", leaf=True)
+                self.copy_field_set(representation, key.selection, parent)
+            fragment_type = rep or parent
+            inner = child.selection.fragment(fragment_type)
+            if isinstance(item, FieldNode):
+                field_info = self.types[fragment_type].fields.get(item.name.value)
+                requires = field_info.requires.get(other) if field_info else None
+                if requires is not None:
+                    child.parents |= self.ensure(group, parent, requires, target, path)
+                    for typename in accepted:
+                        self.copy_field_set(child.requires[typename][1], requires, parent)
+                self.plan_field(child, fragment_type, item, inner, path, None, allow_requires=True)
+            else:
+                self.plan_fragment(child, fragment_type, item, inner, path, None)
+        finally:
+            self.depth -= 1
+
+    def ensure(
+        self,
+        group: _Group,
+        parent: str,
+        selection: SelectionSetNode,
+        target: SelSet,
+        path: tuple[str, ...],
+    ) -> set[int]:
+        """Plan internal fields (keys, requirements) at `path`; return the groups fetching them."""
+        recorder: set[int] = set()
+        self.recorders.append(recorder)
+        try:
+            target.field("__typename", "__typename", leaf=True)
+            self.touch(group)
+            self.plan_selection_set(group, parent, selection, target, path, None)
+        finally:
+            self.recorders.pop()
+        return recorder
+
+    def copy_field_set(self, target: SelSet, selection: SelectionSetNode, parent: str) -> None:
+        for item in selection.selections:
+            if isinstance(item, FieldNode):
+                name = item.name.value
+                sub = target.field(name, name, leaf=item.selection_set is None)
+                if item.selection_set is not None and sub.sub is not None:
+                    sub_type = get_named_type(self.field_type(parent, name)).name
+                    self.copy_field_set(sub.sub, item.selection_set, sub_type)
+            elif isinstance(item, InlineFragmentNode):
+                condition = item.type_condition.name.value if item.type_condition else None
+                inner = target.fragment(condition)
+                self.copy_field_set(inner, item.selection_set, condition or parent)
+
+    # ---- the whole operation -------------------------------------------------------------------
+
+    def root_fields(
+        self, selection_set: SelectionSetNode, directives: str = ""
+    ) -> Iterable[tuple[FieldNode, str]]:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection, directives
+            elif isinstance(selection, InlineFragmentNode):
+                yield from self.root_fields(
+                    selection.selection_set, directives + _directives_text(selection)
+                )
+            elif isinstance(selection, FragmentSpreadNode):
+                definition = self.fragments[selection.name.value]
+                yield from self.root_fields(
+                    definition.selection_set, directives + _directives_text(selection)
+                )
+
+    def plan(self) -> QueryPlan:
+        kind = self.operation.operation
+        if kind == OperationType.SUBSCRIPTION:
+            raise PlanningError("subscriptions are not supported by this router")
+        mutation = kind == OperationType.MUTATION
+        root_type = self.sg.mutation_type if mutation else self.sg.query_type
+        if root_type is None:
+            raise PlanningError("the supergraph has no mutation type")
+        root_info = self.types[root_type]
+        roots: list[_Group] = []
+        for node, extra in self.root_fields(self.operation.selection_set):
+            name = node.name.value
+            if name == "__typename" or name in _INTROSPECTION_ROOT:
+                continue
+            info = root_info.fields.get(name)
+            if info is None or not info.resolving:
+                raise PlanningError(f"no subgraph resolves {root_type}.{name}")
+            group = self.root_group(roots, info, mutation)
+            target = group.selection.fragment(None, extra) if extra else group.selection
+            self.plan_field(group, root_type, node, target, (), None)
+        operation_kind: Literal["query", "mutation"] = "mutation" if mutation else "query"
+        return QueryPlan(
+            node=self.emit(roots, operation_kind),
+            operation_kind=operation_kind,
+            fetch_count=len(self.groups),
+        )
+
+    def root_group(self, roots: list[_Group], info: FieldInfo, mutation: bool) -> _Group:
+        if mutation:
+            if roots and roots[-1].subgraph in info.resolving:
+                return roots[-1]
+            choice = min(info.resolving, key=self.graph_order.__getitem__)
+        else:
+            for group in roots:
+                if group.subgraph in info.resolving:
+                    return group
+            choice = min(info.resolving, key=self.graph_order.__getitem__)
+        group = self.new_group(choice, (), False, None)
+        roots.append(group)
+        return group
+
+    # ---- emitting plan nodes --------------------------------------------------------------------
+
+    def emit(self, roots: list[_Group], kind: Literal["query", "mutation"]) -> PlanNode | None:
+        if not roots:
+            return None
+        if kind == "mutation":
+            parts = [self.emit_component(self.component(root), kind) for root in roots]
+            return parts[0] if len(parts) == 1 else Sequence(tuple(parts))
+        return self.emit_component(self.groups, kind)
+
+    def component(self, root: _Group) -> list[_Group]:
+        members = {root.id}
+        for group in self.groups:  # groups are created after their parents
+            if group.parents & members:
+                members.add(group.id)
+        return [g for g in self.groups if g.id in members]
+
+    def emit_component(self, groups: list[_Group], kind: Literal["query", "mutation"]) -> PlanNode:
+        ids = {g.id for g in groups}
+        for group in groups:
+            group.parents &= ids
+        if all(len(g.parents) <= 1 for g in groups):
+            tops = [self.emit_tree(g, groups, kind) for g in groups if not g.parents]
+            return tops[0] if len(tops) == 1 else Parallel(tuple(tops))
+        level: dict[int, int] = {}
+        for group in groups:
+            level[group.id] = 1 + max((level[p] for p in group.parents), default=-1)
+        stages: list[PlanNode] = []
+        for depth in range(max(level.values()) + 1):
+            nodes = [self.fetch_node(g, kind) for g in groups if level[g.id] == depth]
+            stages.append(nodes[0] if len(nodes) == 1 else Parallel(tuple(nodes)))
+        return stages[0] if len(stages) == 1 else Sequence(tuple(stages))
+
+    def emit_tree(
+        self, group: _Group, groups: list[_Group], kind: Literal["query", "mutation"]
+    ) -> PlanNode:
+        node = self.fetch_node(group, kind)
+        children = [self.emit_tree(g, groups, kind) for g in groups if group.id in g.parents]
+        if not children:
+            return node
+        after = children[0] if len(children) == 1 else Parallel(tuple(children))
+        return Sequence((node, after))
+
+    def fetch_node(self, group: _Group, kind: Literal["query", "mutation"]) -> PlanNode:
+        name = self.operation.name.value if self.operation.name else None
+        op_name = f" {name}__{_safe(group.subgraph)}__{group.id}" if name else ""
+        body = group.selection.compact()
+        selection_text = "\n".join(group.selection.pretty())
+        defined = {d.variable.name.value: d for d in self.operation.variable_definitions or ()}
+        used = tuple(v for v in dict.fromkeys(_VARIABLE.findall(body)) if v in defined)
+        definitions = [print_ast(defined[v]) for v in used]
+        if not group.entity:
+            header = f"{kind}{op_name}" + (f"({', '.join(definitions)})" if definitions else "")
+            return Fetch(
+                subgraph=group.subgraph,
+                operation=f"{header}{body}",
+                operation_kind=kind,
+                variable_usages=used,
+                selection_text=selection_text,
+                id=group.id,
+            )
+        definitions.insert(0, "$representations: [_Any!]!")
+        header = f"query{op_name}({', '.join(definitions)})"
+        operation = f"{header}{{_entities(representations: $representations){body}}}"
+        requires = SelSet()
+        entity_types: list[EntityType] = []
+        for typename, (rep, representation) in group.requires.items():
+            entity_types.append(EntityType(typename, rep, _template(representation)))
+            shown = requires.fragment(rep or typename)
+            for key, item in representation.items.items():
+                shown.items.setdefault(key, item)
+        return Flatten(
+            path=group.path,
+            node=Fetch(
+                subgraph=group.subgraph,
+                operation=operation,
+                operation_kind="query",
+                variable_usages=used,
+                selection_text=selection_text,
+                requires_text="\n".join(requires.pretty()),
+                entity_types=tuple(entity_types),
+                id=group.id,
+            ),
+        )
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def _template(selection: SelSet) -> RepTemplate:
+    items: list[tuple[str, str, RepTemplate | None]] = []
+    for item in selection.items.values():
+        if isinstance(item, SelField):
+            sub = _template(item.sub) if item.sub is not None else None
+            items.append((item.name, item.response_key, sub))
+        else:
+            items.append(("", item.type_condition or "", _template(item.sub)))
+    return tuple(items)
+
+
+def build_plan(
+    supergraph: Supergraph, document: DocumentNode, operation_name: str | None = None
+) -> QueryPlan:
+    """Plan one operation of a validated document (pure: same input, same plan)."""
+    operation, fragments = select_operation(document, operation_name)
+    return _Planner(supergraph, operation, fragments).plan()
+
+
+__all__ = ["PlanningError", "TypeInfo", "build_plan", "select_operation"]

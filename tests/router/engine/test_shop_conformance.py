@@ -1,0 +1,289 @@
+"""Federation conformance over the "shop" scenario: real subgraphs, real plans, real answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from router.gateway import ExecutionOutcome, Gateway
+from router.planning import Parallel, Sequence
+from tests.router.engine.shop import shop_transport
+from tests.router.engine.subgraph_kit import InProcessTransport, load_supergraph
+
+SUPERGRAPH = load_supergraph("shop")
+
+
+@pytest.fixture
+def transport() -> InProcessTransport:
+    return shop_transport()
+
+
+@pytest.fixture
+def gateway(transport: InProcessTransport) -> Gateway:
+    return Gateway(SUPERGRAPH, transport)
+
+
+async def run(gateway: Gateway, query: str, **kwargs: Any) -> ExecutionOutcome:
+    return await gateway.execute(query, **kwargs)
+
+
+async def test_root_fields_of_several_subgraphs_run_in_parallel(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    query = "{ me { username } topProducts(first: 2) { name } }"
+    plan = gateway.plan(query)
+    assert isinstance(plan.node, Parallel)
+    outcome = await run(gateway, query)
+    assert outcome.phase == "execute"
+    assert outcome.response == {
+        "data": {
+            "me": {"username": "ada"},
+            "topProducts": [{"name": "Table"}, {"name": "Couch"}],
+        }
+    }
+    assert sorted(name for name, _ in transport.requests) == ["products", "users"]
+
+
+async def test_entity_jumps_several_hops_deep(gateway: Gateway) -> None:
+    outcome = await run(
+        gateway,
+        "{ me { reviews { product { name reviews { author { name } } } } } }",
+    )
+    assert outcome.response == {
+        "data": {
+            "me": {
+                "reviews": [
+                    {
+                        "product": {
+                            "name": "Table",
+                            "reviews": [
+                                {"author": {"name": "Ada Lovelace"}},
+                                {"author": {"name": "Bob Moore"}},
+                            ],
+                        }
+                    }
+                ]
+            }
+        }
+    }
+
+
+async def test_entities_fetched_once_per_plan_node_with_deduplicated_representations(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    query = "{ users { reviews { product { name } } } topProducts(first: 3) { inStock } }"
+    outcome = await run(gateway, query)
+    assert "errors" not in outcome.response
+    products = [
+        [r["product"]["name"] for r in user["reviews"]]
+        for user in outcome.response["data"]["users"]
+    ]
+    assert products == [["Table"], ["Table"], ["Couch", "Lamp"]]
+    assert transport.count("products", entities_only=True) == 1
+    assert transport.count("reviews", entities_only=True) == 1
+    entity_payload = next(
+        p for name, p in transport.requests if name == "products" and "_entities" in p["query"]
+    )
+    # p1 is reviewed twice but sent once
+    assert sorted(r["upc"] for r in entity_payload["variables"]["representations"]) == [
+        "p1",
+        "p2",
+        "p4",
+    ]
+
+
+async def test_provided_fields_are_not_fetched_from_their_owner(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    outcome = await run(gateway, "{ latestReviews { author { username } } }")
+    usernames = [r["author"]["username"] for r in outcome.response["data"]["latestReviews"]]
+    assert usernames == ["cy", "ghost", "cy", "bob", "ada"]
+    assert [name for name, _ in transport.requests] == ["reviews"]
+
+
+async def test_requires_sends_required_fields_in_representations(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    query = """{ topProducts(first: 3) { upc inStock
+                 slow: shippingEstimate fast: shippingEstimate(expedited: true) } }"""
+    outcome = await run(gateway, query)
+    assert outcome.response == {
+        "data": {
+            "topProducts": [
+                {"upc": "p1", "inStock": True, "slow": 50, "fast": 60},
+                {"upc": "p2", "inStock": False, "slow": 0, "fast": 10},
+                {"upc": "p3", "inStock": True, "slow": 25, "fast": 35},
+            ]
+        }
+    }
+    payload = next(p for name, p in transport.requests if name == "inventory")
+    assert payload["variables"]["representations"][0] == {
+        "__typename": "Product",
+        "upc": "p1",
+        "price": 899,
+        "weight": 100,
+    }
+
+
+async def test_inaccessible_field_is_not_in_the_api(gateway: Gateway) -> None:
+    outcome = await run(gateway, "{ me { riskScore } }")
+    assert outcome.phase == "validate"
+    (error,) = outcome.response["errors"]
+    assert "riskScore" in error["message"]
+    assert error["locations"] == [{"line": 1, "column": 8}]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "data" not in outcome.response
+
+
+async def test_subgraph_error_on_nullable_field_is_repathed(gateway: Gateway) -> None:
+    outcome = await run(gateway, "{ topProducts(first: 2) { reviews { author { name } } } }")
+    assert outcome.response["data"]["topProducts"][1] == {"reviews": [{"author": {"name": None}}]}
+    (error,) = outcome.response["errors"]
+    assert error["message"] == "name is sealed"
+    assert error["path"] == ["topProducts", 1, "reviews", 0, "author", "name"]
+
+
+async def test_error_on_non_null_field_nulls_nearest_nullable_parent(gateway: Gateway) -> None:
+    outcome = await run(gateway, '{ product(upc: "p4") { name reviews { body } } me { username } }')
+    assert outcome.response["data"] == {"product": None, "me": {"username": "ada"}}
+    (error,) = outcome.response["errors"]
+    assert error["message"] == "review r5 body is unavailable"
+    assert error["path"] == ["product", "reviews", 0, "body"]
+
+
+async def test_entity_not_found_gives_null_and_non_null_violation(gateway: Gateway) -> None:
+    outcome = await run(gateway, '{ product(upc: "p4") { name inStock } }')
+    assert outcome.response["data"] == {"product": None}
+    (error,) = outcome.response["errors"]
+    assert error == {
+        "message": "Cannot return null for non-nullable field Product.inStock.",
+        "path": ["product", "inStock"],
+    }
+    # a nullable field of an unknown entity is just null
+    outcome = await run(gateway, '{ product(upc: "p3") { reviews { author { username name } } } }')
+    assert outcome.response == {
+        "data": {"product": {"reviews": [{"author": {"username": "ghost", "name": None}}]}}
+    }
+
+
+async def test_unreachable_subgraph_gives_partial_data_and_errors(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    transport.down.add("reviews")
+    outcome = await run(
+        gateway, "{ me { username reviews { body } } topProducts(first: 1) { name } }"
+    )
+    assert outcome.phase == "execute"
+    assert outcome.response["data"] == {"me": None, "topProducts": [{"name": "Table"}]}
+    codes = [e.get("extensions", {}).get("code") for e in outcome.response["errors"]]
+    assert "SUBREQUEST_HTTP_ERROR" in codes
+
+    transport.down = {"users"}
+    outcome = await run(gateway, "{ me { username } topProducts(first: 1) { name } }")
+    assert outcome.response["data"] == {"me": None, "topProducts": [{"name": "Table"}]}
+    assert outcome.response["errors"][0]["extensions"]["service"] == "users"
+
+
+async def test_mutation_root_fields_run_in_order(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    query = """mutation {
+      first: renameUser(id: "u1", name: "First") { name }
+      review: addReview(upc: "p2", body: "Sturdy") { body author { name } product { name } }
+      second: renameUser(id: "u1", name: "Second") { name }
+    }"""
+    plan = gateway.plan(query)
+    assert isinstance(plan.node, Sequence)
+    outcome = await run(gateway, query)
+    assert outcome.response == {
+        "data": {
+            "first": {"name": "First"},
+            "review": {"body": "Sturdy", "author": {"name": "First"}, "product": {"name": "Couch"}},
+            "second": {"name": "Second"},
+        }
+    }
+    roots = [name for name, p in transport.requests if "_entities" not in p["query"]]
+    assert roots == ["users", "reviews", "users"]
+
+
+async def test_fragments_aliases_variables_and_conditions(gateway: Gateway) -> None:
+    query = """
+      query Shop($first: Int, $withReviews: Boolean!, $skipName: Boolean = false) {
+        items: topProducts(first: $first) {
+          ...ProductBits
+          ... on Product @include(if: $withReviews) { reviews { who: author { username } } }
+        }
+      }
+      fragment ProductBits on Product { id: upc title: name @skip(if: $skipName) inStock }
+    """
+    outcome = await run(gateway, query, variables={"first": 1, "withReviews": True})
+    assert outcome.response == {
+        "data": {
+            "items": [
+                {
+                    "id": "p1",
+                    "title": "Table",
+                    "inStock": True,
+                    "reviews": [{"who": {"username": "ada"}}, {"who": {"username": "bob"}}],
+                }
+            ]
+        }
+    }
+    outcome = await run(
+        gateway, query, variables={"first": 1, "withReviews": False, "skipName": True}
+    )
+    assert outcome.response == {"data": {"items": [{"id": "p1", "inStock": True}]}}
+
+
+async def test_typename_at_root_and_on_entities(gateway: Gateway) -> None:
+    outcome = await run(gateway, "{ __typename me { __typename kind: __typename username } }")
+    assert outcome.response == {
+        "data": {
+            "__typename": "Query",
+            "me": {"__typename": "User", "kind": "User", "username": "ada"},
+        }
+    }
+
+
+async def test_introspection_is_answered_from_the_api_schema(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    outcome = await run(
+        gateway, '{ __schema { queryType { name } } __type(name: "User") { fields { name } } }'
+    )
+    data = outcome.response["data"]
+    assert data["__schema"] == {"queryType": {"name": "Query"}}
+    assert sorted(f["name"] for f in data["__type"]["fields"]) == [
+        "id",
+        "name",
+        "reviews",
+        "username",
+    ]
+    assert transport.requests == []
+
+
+async def test_parse_and_variable_errors_stop_before_execution(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    outcome = await run(gateway, "{ me { ")
+    assert outcome.phase == "parse"
+    assert outcome.response["errors"][0]["locations"] == [{"line": 1, "column": 8}]
+    outcome = await run(gateway, "query ($id: ID!) { user(id: $id) { name } }")
+    assert outcome.phase == "validate"
+    assert "$id" in outcome.response["errors"][0]["message"]
+    outcome = await run(gateway, "{ me { name } }", operation_name="Nope")
+    assert outcome.phase == "validate"
+    outcome = await run(
+        gateway,
+        'mutation { renameUser(id: "u1", name: "x") { name } }',
+        allowed_operation_kinds=frozenset({"query"}),
+    )
+    assert outcome.phase == "validate"
+    assert transport.requests == []
+
+
+def test_plans_are_cached(gateway: Gateway) -> None:
+    query = "{ me { name } }"
+    assert gateway.plan(query) is gateway.plan(query)
+    assert gateway.plan(query) is not gateway.plan("{ me { username } }")
