@@ -1,0 +1,162 @@
+"""The FastAPI app of a subgraph: ``/graphql`` (``_service``, ``_entities``) and ``/healthz``.
+
+Everything with a lifetime is built in the lifespan, never at import time: the database engine
+(and pending migrations applied), the encryption services (from the environment or generated
+development keys), and the HTTP client for owner checks. They live on one typed
+:class:`SubgraphState` at ``app.state.subgraph``.
+
+Each request gets one database session from :func:`unit_of_work`: it commits when the operation
+reported no error and rolls back otherwise, before the response is sent (``scope="function"``),
+so services never commit and a refused mutation leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.fastapi import GraphQLRouter
+
+from crypto import EncryptionServices
+
+from .context import RequestTransaction, SubgraphContext
+from .database import Database
+from .keys import load_encryption_services
+from .migrations import upgrade
+from .owners import OwnerClient
+from .schema import SubgraphSchema
+from .settings import SubgraphSettings
+
+__all__ = ["SubgraphState", "UnitOfWork", "create_app", "get_state", "unit_of_work"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SubgraphState:
+    """What a running subgraph holds for its whole life."""
+
+    settings: SubgraphSettings
+    database: Database
+    encryption_services: EncryptionServices
+    http: httpx.AsyncClient
+    owners: dict[str, OwnerClient]
+
+
+@dataclass
+class UnitOfWork:
+    """One request's session and the flag that decides commit or rollback."""
+
+    session: AsyncSession
+    transaction: RequestTransaction
+
+
+def get_state(request: Request) -> SubgraphState:
+    """Return the running subgraph's state (FastAPI dependency)."""
+    state: SubgraphState = request.app.state.subgraph
+    return state
+
+
+async def unit_of_work(
+    state: Annotated[SubgraphState, Depends(get_state)],
+) -> AsyncIterator[UnitOfWork]:
+    """Yield the request's session; commit if the operation succeeded, else roll back."""
+    async with state.database.session() as session:
+        work = UnitOfWork(session, RequestTransaction())
+        try:
+            yield work
+        except BaseException:
+            await session.rollback()
+            raise
+        if work.transaction.failed:
+            await session.rollback()
+        else:
+            await session.commit()
+
+
+def create_app(
+    settings: SubgraphSettings,
+    schema: SubgraphSchema,
+    *,
+    migrations_dir: Path,
+    owner_urls: Mapping[str, str] | None = None,
+    encryption_services: EncryptionServices | None = None,
+    owner_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Return the subgraph's FastAPI app.
+
+    ``owner_urls`` maps an owner's name (``"users"``) to its GraphQL URL, for owner checks.
+    ``encryption_services`` and ``owner_transport`` are for tests and embedding: without them
+    keys come from the environment (or development files) and owners are called over the network.
+    """
+    owner_urls = dict(owner_urls or {})
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.resolved_database_url(), echo=settings.sql_echo)
+        http = httpx.AsyncClient(timeout=settings.owner_timeout_seconds, transport=owner_transport)
+        try:
+            if settings.migrate_on_startup:
+                await upgrade(database.engine, migrations_dir)
+            services = encryption_services or load_encryption_services(
+                subgraph=settings.subgraph, env_name=settings.env_name, keys_dir=settings.keys_dir
+            )
+            app.state.subgraph = SubgraphState(
+                settings=settings,
+                database=database,
+                encryption_services=services,
+                http=http,
+                owners={name: OwnerClient(name, url, http) for name, url in owner_urls.items()},
+            )
+            log.info("%s subgraph ready", settings.subgraph)
+            yield
+        finally:
+            await http.aclose()
+            await database.dispose()
+
+    async def context_getter(
+        work: Annotated[UnitOfWork, Depends(unit_of_work, scope="function")],
+        state: Annotated[SubgraphState, Depends(get_state)],
+    ) -> SubgraphContext:
+        return SubgraphContext(
+            session=work.session,
+            encryption_services=state.encryption_services,
+            settings=state.settings,
+            transaction=work.transaction,
+            owners=state.owners,
+        )
+
+    app = FastAPI(
+        title=f"{settings.subgraph} subgraph",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    graphql: GraphQLRouter[Any, Any] = GraphQLRouter(
+        schema, context_getter=context_getter, graphql_ide=None
+    )
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/healthz")
+    async def healthz(state: Annotated[SubgraphState, Depends(get_state)]) -> JSONResponse:
+        try:
+            async with state.database.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check failed: %s", type(exc).__name__)
+            return JSONResponse(
+                {"status": "unavailable", "subgraph": settings.subgraph}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "subgraph": settings.subgraph})
+
+    return app

@@ -1,0 +1,70 @@
+"""The command line every subgraph shares: ``python -m subgraphs.<name> [command]``.
+
+Commands:
+
+* ``serve`` (default): run the service with uvicorn on the configured host and port;
+* ``migrate``: apply pending Alembic migrations to the configured database and exit;
+* ``revision -m MESSAGE [--autogenerate]``: create a migration file (for developers);
+* ``print-sdl`` (also ``--print-sdl``): print the subgraph SDL;
+* ``write-sdl``: regenerate ``schema/<name>.graphql``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from alembic import command
+from fastapi import FastAPI
+
+from .migrations import alembic_config, upgrade_sync
+from .schema import SubgraphSchema, export_sdl, write_sdl
+from .settings import SubgraphSettings
+
+__all__ = ["run_cli"]
+
+
+def run_cli(
+    *,
+    settings_factory: Callable[[], SubgraphSettings],
+    app_factory: Callable[[SubgraphSettings], FastAPI],
+    schema: SubgraphSchema,
+    migrations_dir: Path,
+    argv: Sequence[str] | None = None,
+) -> int:
+    """Parse ``argv`` and run one command; return the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--print-sdl"]:
+        args[0] = "print-sdl"
+    parser = argparse.ArgumentParser(prog="subgraph")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the service (default)")
+    commands.add_parser("migrate", help="apply pending migrations and exit")
+    revision = commands.add_parser("revision", help="create a migration file")
+    revision.add_argument("-m", "--message", required=True)
+    revision.add_argument("--autogenerate", action="store_true")
+    commands.add_parser("print-sdl", help="print the subgraph SDL")
+    commands.add_parser("write-sdl", help="regenerate schema/<subgraph>.graphql")
+    options = parser.parse_args(args)
+
+    if options.command == "print-sdl":
+        sys.stdout.write(export_sdl(schema))
+        return 0
+    settings = settings_factory()
+    if options.command == "write-sdl":
+        print(write_sdl(schema, settings.subgraph))
+        return 0
+    if options.command == "migrate":
+        upgrade_sync(settings.resolved_database_url(), migrations_dir)
+        return 0
+    if options.command == "revision":
+        config = alembic_config(settings.resolved_database_url(), migrations_dir)
+        command.revision(config, message=options.message, autogenerate=options.autogenerate)
+        return 0
+
+    import uvicorn  # imported late: the other commands do not need a server
+
+    uvicorn.run(app_factory(settings), host=settings.host, port=settings.port)
+    return 0

@@ -1,0 +1,112 @@
+"""Rendering errors as GraphQL errors: expected ones with ``extensions.code``, the rest masked.
+
+:class:`ErrorRenderingExtension` runs when an operation finishes. For every error it:
+
+* renders a :class:`~subgraphs.kit.errors.SubgraphError` with its message and extensions;
+* renders crypto's ``DecryptionError`` as ``DECRYPTION_FAILED`` with its one generic message;
+* keeps request errors (syntax, validation, variable coercion) with a code, dropping any input
+  value graphql-core echoes into the message (it may be sensitive);
+* masks everything else as ``INTERNAL_SERVER_ERROR``: an unexpected exception's text may hold
+  SQL, a plaintext, or a stack detail that is nobody's business;
+* marks the request's transaction failed, so the request dependency rolls back.
+
+:func:`log_errors` is the logging half (called by the schema before rendering): codes and paths
+only, and for unexpected errors the exception type and stack, never the exception's message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from crypto import DecryptionError
+
+from .errors import SubgraphError
+
+__all__ = ["INTERNAL_ERROR_MESSAGE", "ErrorRenderingExtension", "log_errors", "render_error"]
+
+log = logging.getLogger("subgraphs.errors")
+
+INTERNAL_ERROR_MESSAGE = "Internal server error."
+# graphql-core quotes the offending input ("...; found: {'amount': 1.5}."): drop the quote.
+_ECHOED_VALUE = re.compile(r"[;,.]?\s*[Ff]ound:? .*?(?=; |$)", re.DOTALL)
+_AT_PATH = re.compile(r"has invalid value at \.?(\S+?):")
+
+
+def _copy(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+def _request_error(error: GraphQLError) -> GraphQLError:
+    message = _ECHOED_VALUE.sub("", error.message).rstrip(".") + "."
+    if message.startswith("Variable '$"):
+        located = _AT_PATH.search(message)
+        field = located.group(1) if located else message.split("'")[1].lstrip("$")
+        return _copy(error, message, {"code": "BAD_USER_INPUT", "field": field})
+    syntax = message.startswith("Syntax Error")
+    code = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+    return _copy(error, message, {**(error.extensions or {}), "code": code})
+
+
+def render_error(error: GraphQLError) -> GraphQLError:
+    """Return the error as the caller may see it."""
+    original = error.original_error
+    if isinstance(original, SubgraphError):
+        return _copy(error, original.message, original.extensions)
+    if isinstance(original, DecryptionError):
+        return _copy(
+            error,
+            "A stored encrypted value could not be opened.",
+            {"code": "DECRYPTION_FAILED"},
+        )
+    if error.path is None and (original is None or error.message.startswith("Variable '$")):
+        return _request_error(error)
+    if original is None:
+        # graphql-core's own field errors (a null in a non-null field) carry no input values.
+        return _copy(error, error.message, {"code": "INTERNAL_SERVER_ERROR"})
+    return _copy(error, INTERNAL_ERROR_MESSAGE, {"code": "INTERNAL_SERVER_ERROR"})
+
+
+def log_errors(errors: Sequence[GraphQLError]) -> None:
+    """Log errors without their messages' values: code and path, plus the stack if unexpected."""
+    for error in errors:
+        original = error.original_error
+        path = ".".join(str(part) for part in error.path or ())
+        if isinstance(original, SubgraphError):
+            log.info("%s at %s", original.code, path or "-")
+        elif isinstance(original, DecryptionError):
+            log.warning("DECRYPTION_FAILED at %s (tampered, moved or unknown-key value)", path)
+        elif original is None or error.path is None:
+            log.info("request error (invalid query or variables)")
+        else:
+            stack = "".join(traceback.format_tb(original.__traceback__))
+            log.error("unexpected %s at %s\n%s", type(original).__qualname__, path or "-", stack)
+
+
+class ErrorRenderingExtension(SchemaExtension):
+    """Render, mask and count the operation's errors (see the module docstring)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors:
+            return
+        transaction = getattr(self.execution_context.context, "transaction", None)
+        if transaction is not None:
+            transaction.failed = True
+        result.errors = [render_error(error) for error in errors]  # type: ignore[union-attr]

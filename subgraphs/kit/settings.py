@@ -1,0 +1,87 @@
+"""Settings shared by every subgraph; each subgraph subclasses them with its own prefix.
+
+A subgraph's settings come from the environment under its prefix (``USERS_``, ``INVESTMENTS_``,
+``TRANSACTIONS_``, ``COMPLIANCE_``), e.g. ``USERS_DATABASE_URL`` or ``USERS_PORT``. The data folder
+is shared and unprefixed: ``WEALTHTECH_DATA_DIR`` (default ``./data``). It holds the default
+SQLite databases and the generated development keys, and is never committed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["SubgraphSettings", "async_database_url"]
+
+
+def async_database_url(url: str) -> str:
+    """Return ``url`` with an async driver (PostgreSQL -> asyncpg, SQLite -> aiosqlite).
+
+    People paste the URLs their tools print (``postgres://...``); the service only speaks async.
+    """
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg2://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+class SubgraphSettings(BaseSettings):
+    """Base settings; a subclass sets ``subgraph``, ``env_prefix`` and the default ``port``.
+
+    Example::
+
+        class UsersSettings(SubgraphSettings):
+            model_config = SettingsConfigDict(env_prefix="USERS_")
+            subgraph: ClassVar[str] = "users"
+            port: int = 4001
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="SUBGRAPH_", extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    subgraph: ClassVar[str] = "subgraph"
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        validation_alias=AliasChoices("WEALTHTECH_DATA_DIR", "data_dir"),
+        description="Folder for the default SQLite databases and development keys.",
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file in the data folder."
+    )
+    host: str = "127.0.0.1"
+    port: int = 4001
+    migrate_on_startup: bool = Field(
+        default=True, description="Apply pending Alembic migrations when the service starts."
+    )
+    owner_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Timeout of one check against an owning subgraph."
+    )
+    sql_echo: bool = False
+
+    @property
+    def env_name(self) -> str:
+        """The prefix without its trailing underscore, as the key loaders expect (``USERS``)."""
+        prefix = str(self.model_config.get("env_prefix", ""))
+        return prefix.rstrip("_").upper()
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where development keyrings are generated when no key is configured."""
+        return self.data_dir / "keys"
+
+    def resolved_database_url(self) -> str:
+        """Return the async database URL: as configured, or ``<data_dir>/<subgraph>.sqlite3``."""
+        if self.database_url:
+            return async_database_url(self.database_url)
+        path = (self.data_dir / f"{self.subgraph}.sqlite3").resolve()
+        return f"sqlite+aiosqlite:///{path}"

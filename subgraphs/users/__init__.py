@@ -1,0 +1,1 @@
+"""The users subgraph: KYC user profiles, the owner of the federated ``User`` entity."""

@@ -1,0 +1,245 @@
+"""The rules of user profiles: validation, e-mail uniqueness, versions and status moves.
+
+The service validates the whole input before touching the database, so a refused write names
+every bad field and leaves nothing behind. It seals sensitive fields with the row id it
+generated, through the operation's encryption session; it never commits (the request does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crypto import EncryptionSession
+from subgraphs.kit import (
+    Conflict,
+    Issues,
+    Money,
+    NotFound,
+    Page,
+    RuleViolation,
+    new_id,
+    seal_field,
+    utcnow,
+)
+
+from . import rules
+from .domain import ALLOWED_STATUS_MOVES, EmploymentStatus, SourceOfWealth, UserStatus
+from .models import UserRow
+from .repository import UserFilter, UserRepository
+
+__all__ = ["NewUser", "UserService", "UserUpdate"]
+
+ID_PREFIX = "usr"
+# Fields an update may name, with their GraphQL names (for error messages).
+UPDATABLE_FIELDS: dict[str, str] = {
+    "title": "title",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "date_of_birth": "dateOfBirth",
+    "nationality": "nationality",
+    "email_address": "emailAddress",
+    "telephone_number": "telephoneNumber",
+    "employment_status": "employmentStatus",
+    "annual_income": "annualIncome",
+    "sources_of_wealth": "sourcesOfWealth",
+    "status": "status",
+}
+NULLABLE_FIELDS = frozenset({"title"})
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    """A profile to create, as the caller sent it (not yet validated)."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date
+    nationality: str
+    email_address: str
+    telephone_number: str
+    employment_status: EmploymentStatus
+    annual_income: Money
+    sources_of_wealth: Sequence[SourceOfWealth]
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserUpdate:
+    """A partial update: ``changes`` holds only the fields the caller named (snake_case keys)."""
+
+    user_id: str
+    version: int
+    changes: Mapping[str, Any]
+
+
+class UserService:
+    def __init__(
+        self,
+        repository: UserRepository,
+        encryption: EncryptionSession,
+        *,
+        today: Callable[[], dt.date] = _today,
+    ) -> None:
+        self.repository = repository
+        self.encryption = encryption
+        self.today = today
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    async def find_by_email(self, email: str) -> UserRow | None:
+        digests = self.encryption.blind_index_email_candidates(rules.normalise_email(email))
+        return await self.repository.find_by_email_index(digests)
+
+    async def list(
+        self, filters: UserFilter, *, first: int | None, after: str | None
+    ) -> Page[UserRow]:
+        return await self.repository.page(filters, first=first, after=after)
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    async def create(self, data: NewUser) -> UserRow:
+        issues = Issues()
+        title = rules.check_title(issues, data.title)
+        first_name = rules.check_name(issues, "firstName", data.first_name)
+        last_name = rules.check_name(issues, "lastName", data.last_name)
+        date_of_birth = rules.check_date_of_birth(issues, data.date_of_birth, self.today())
+        nationality = rules.check_nationality(issues, data.nationality)
+        email = rules.check_email(issues, data.email_address)
+        telephone = rules.check_telephone(issues, data.telephone_number)
+        income = rules.check_income(issues, data.annual_income.amount, data.annual_income.currency)
+        sources = rules.check_sources_of_wealth(issues, data.sources_of_wealth)
+        issues.raise_if_any()
+        assert first_name and last_name and date_of_birth and nationality  # for the type checker
+        assert email and telephone and income and sources
+
+        digest = self.encryption.blind_index_email(email)
+        await self._refuse_taken_email(email, except_id=None)
+        now = utcnow()
+        row = UserRow(
+            id=new_id(ID_PREFIX),
+            created_at=now,
+            updated_at=now,
+            title=title,
+            first_name=first_name,
+            last_name=last_name,
+            nationality=nationality,
+            email_blind_index=digest,
+            employment_status=data.employment_status.value,
+            status=UserStatus.ACTIVE.value,
+        )
+        seal_field(self.encryption, row, "date_of_birth", date_of_birth)
+        seal_field(self.encryption, row, "email_address", email)
+        seal_field(self.encryption, row, "telephone_number", telephone)
+        seal_field(self.encryption, row, "annual_income", income.to_json())
+        seal_field(self.encryption, row, "sources_of_wealth", [s.value for s in sources])
+        self.repository.add(row)
+        await self.repository.flush()
+        return row
+
+    async def update(self, update: UserUpdate) -> UserRow:
+        unknown = set(update.changes) - set(UPDATABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        row = await self.repository.get(update.user_id)
+        if row is None:
+            raise NotFound("User", update.user_id)
+        if row.version != update.version:
+            raise Conflict(
+                "The user was changed since this version was read; read it again and retry.",
+                reason="STALE_VERSION",
+                field="version",
+                currentVersion=row.version,
+            )
+        if row.status == UserStatus.CLOSED.value:
+            raise RuleViolation("A closed user cannot be changed.", reason="USER_CLOSED")
+
+        values = self._validated_changes(update.changes)
+        if "email_address" in values:
+            await self._refuse_taken_email(values["email_address"], except_id=row.id)
+            row.email_blind_index = self.encryption.blind_index_email(values["email_address"])
+        if "status" in values:
+            self._check_status_move(UserStatus(row.status), values["status"])
+        self._apply(row, values)
+        await self.repository.flush()
+        return row
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _validated_changes(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        issues = Issues()
+        values: dict[str, Any] = {}
+        for name, value in changes.items():
+            if value is None and name not in NULLABLE_FIELDS:
+                issues.add(UPDATABLE_FIELDS[name], "may not be null; omit it to leave it unchanged")
+                continue
+            before = len(issues)
+            checked = self._check_one(issues, name, value)
+            if len(issues) == before:
+                values[name] = checked
+        issues.raise_if_any()
+        return values
+
+    def _check_one(self, issues: Issues, name: str, value: Any) -> Any:
+        match name:
+            case "title":
+                return rules.check_title(issues, value)
+            case "first_name":
+                return rules.check_name(issues, "firstName", value)
+            case "last_name":
+                return rules.check_name(issues, "lastName", value)
+            case "date_of_birth":
+                return rules.check_date_of_birth(issues, value, self.today())
+            case "nationality":
+                return rules.check_nationality(issues, value)
+            case "email_address":
+                return rules.check_email(issues, value)
+            case "telephone_number":
+                return rules.check_telephone(issues, value)
+            case "annual_income":
+                return rules.check_income(issues, value.amount, value.currency)
+            case "sources_of_wealth":
+                return rules.check_sources_of_wealth(issues, value)
+            case "employment_status" | "status":
+                return value  # an enum, already checked by GraphQL
+        raise AssertionError(name)  # pragma: no cover - guarded by UPDATABLE_FIELDS
+
+    def _apply(self, row: UserRow, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            match name:
+                case "title" | "first_name" | "last_name" | "nationality":
+                    setattr(row, name, value)
+                case "employment_status" | "status":
+                    setattr(row, name, value.value)
+                case "date_of_birth" | "email_address" | "telephone_number":
+                    seal_field(self.encryption, row, name, value)
+                case "annual_income":
+                    seal_field(self.encryption, row, name, value.to_json())
+                case "sources_of_wealth":
+                    seal_field(self.encryption, row, name, [source.value for source in value])
+
+    @staticmethod
+    def _check_status_move(current: UserStatus, target: UserStatus) -> None:
+        if target is current:
+            return
+        if target not in ALLOWED_STATUS_MOVES[current]:
+            raise RuleViolation(
+                f"A user cannot move from {current.value} to {target.value}.",
+                reason="INVALID_STATUS_TRANSITION",
+                field="status",
+            )
+
+    async def _refuse_taken_email(self, email: str, *, except_id: str | None) -> None:
+        digests = self.encryption.blind_index_email_candidates(email)
+        if await self.repository.email_taken(digests, except_id=except_id):
+            raise Conflict(
+                "Another user already has this e-mail address.",
+                reason="DUPLICATE",
+                field="emailAddress",
+            )
