@@ -30,6 +30,18 @@ class Binding:
     row_id: str
 
     def __post_init__(self) -> None:
+        # Fast path first: a binding is built for every value sealed or opened.
+        if (
+            type(self.subgraph) is str
+            and type(self.table) is str
+            and type(self.column) is str
+            and type(self.row_id) is str
+            and self.subgraph
+            and self.table
+            and self.column
+            and self.row_id
+        ):
+            return
         for name in ("subgraph", "table", "column", "row_id"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:

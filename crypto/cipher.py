@@ -20,11 +20,13 @@ from crypto.serialisation import Sealable, _Malformed, deserialise, serialise
 
 __all__ = ["FieldCipher"]
 
+_PREFIX_CACHE_SIZE = 4096
+
 
 class FieldCipher:
     """Seals values under the keyring's active key; opens values sealed under any of its keys."""
 
-    __slots__ = ("_active_header", "_active_id", "_aeads", "_headers", "_keyring")
+    __slots__ = ("_active_header", "_active_id", "_aeads", "_headers", "_keyring", "_prefixes")
 
     def __init__(self, keyring: Keyring) -> None:
         if not isinstance(keyring, Keyring):
@@ -35,6 +37,7 @@ class FieldCipher:
         self._headers = {kid: header_for(kid) for kid in keyring.key_ids}
         self._active_id = keyring.active_key_id
         self._active_header = self._headers[self._active_id]
+        self._prefixes: dict[tuple[str, str, str, str], bytes] = {}
 
     @property
     def keyring(self) -> Keyring:
@@ -46,9 +49,23 @@ class FieldCipher:
         """The key id new values are sealed under."""
         return self._active_id
 
-    @staticmethod
-    def _associated_data(header: str, binding: Binding) -> bytes:
-        return length_prefixed(header.encode("ascii"), binding.associated_data())
+    def _associated_data(self, header: str, binding: Binding) -> bytes:
+        # length_prefixed(header, subgraph, table, column, row_id): the same bytes as
+        # length_prefixed(header) + binding.associated_data().  Only the row id varies between
+        # the values of one column, so the prefix is cached (bounded: columns x keys).
+        place = (header, binding.subgraph, binding.table, binding.column)
+        prefix = self._prefixes.get(place)
+        if prefix is None:
+            if len(self._prefixes) >= _PREFIX_CACHE_SIZE:
+                self._prefixes.clear()
+            prefix = length_prefixed(
+                header.encode("ascii"),
+                binding.subgraph.encode(),
+                binding.table.encode(),
+                binding.column.encode(),
+            )
+            self._prefixes[place] = prefix
+        return prefix + length_prefixed(binding.row_id.encode())
 
     def seal(self, value: Sealable, binding: Binding) -> str:
         """Encrypt ``value`` for the place ``binding`` names; return the envelope text."""

@@ -157,6 +157,13 @@ class EncryptionSession:
     # -- scrubbing --------------------------------------------------------------------------------
 
     def _remember(self, value: object) -> None:
+        if type(value) is str:  # the common case, without the generator
+            if len(value) >= MIN_SCRUB_LENGTH and value not in self._plaintexts:
+                stripped = value.strip()
+                if len(stripped) >= MIN_SCRUB_LENGTH:
+                    self._plaintexts.add(stripped)
+                    self._pattern = None
+            return
         for text in _text_forms(value):
             text = text.strip()
             if len(text) >= MIN_SCRUB_LENGTH and text not in self._plaintexts:

@@ -158,3 +158,10 @@ def test_empty_binding_parts_are_refused(part: str) -> None:
     parts[part] = ""
     with pytest.raises(ValueError, match=part):
         Binding(**parts)
+
+
+@pytest.mark.parametrize(
+    "value", [[""], ["a", ""], ["with\x1fseparator", "b"], ["\x1f"], ["é", "東京"]]
+)
+def test_string_list_edge_cases(value: list[str]) -> None:
+    assert _round_trip(value) == value
