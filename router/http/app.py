@@ -52,15 +52,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        client = None
+        client: SubgraphClient | None = None
+        used: SubgraphTransport
         if transport is None:
-            client = SubgraphClient(
+            used = client = SubgraphClient(
                 urls,
                 connect_timeout=settings.subgraph_connect_timeout,
                 read_timeout=settings.subgraph_read_timeout,
                 max_connections=settings.subgraph_max_connections,
             )
-        used: SubgraphTransport = transport if client is None else client
+        else:
+            used = transport
         app.state.router = RouterState(
             settings=settings,
             supergraph=loaded,

@@ -1,0 +1,277 @@
+"""GraphQL-over-HTTP semantics of /graphql through the real gateway and stand-in subgraphs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import orjson
+
+from router.execution import RequestContext
+from router.http import create_app
+from router.settings import RouterSettings
+from router.subgraph_client import SubgraphClient
+from router.supergraph import Supergraph
+from tests.router.standins import RunningFleet, free_port
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+USERS_QUERY = "{ users(first: 2) { id name } }"
+
+
+def media(response: httpx.Response) -> str:
+    return response.headers["content-type"].split(";")[0]
+
+
+async def test_post_query_answers_with_graphql_response_json_when_accepted(
+    router: httpx.AsyncClient,
+) -> None:
+    response = await router.post(
+        "/graphql", json={"query": USERS_QUERY}, headers={"accept": GRAPHQL_RESPONSE}
+    )
+    assert response.status_code == 200
+    assert media(response) == GRAPHQL_RESPONSE
+    assert response.json() == {
+        "data": {
+            "users": [
+                {"id": "usr_0001", "name": "User 001"},
+                {"id": "usr_0002", "name": "User 002"},
+            ]
+        }
+    }
+
+
+async def test_legacy_client_without_accept_gets_application_json(
+    router: httpx.AsyncClient,
+) -> None:
+    request = router.build_request(
+        "POST",
+        "/graphql",
+        content=orjson.dumps({"query": USERS_QUERY}),
+        headers={"content-type": JSON},
+    )
+    del request.headers["accept"]  # httpx sends */* unless told otherwise
+    response = await router.send(request)
+    assert response.status_code == 200
+    assert media(response) == JSON
+    assert len(response.json()["data"]["users"]) == 2
+
+
+async def test_accept_preference_order_is_respected(router: httpx.AsyncClient) -> None:
+    response = await router.post(
+        "/graphql",
+        json={"query": USERS_QUERY},
+        headers={"accept": f"{JSON}, {GRAPHQL_RESPONSE};q=0.5"},
+    )
+    assert media(response) == JSON
+
+
+async def test_variables_and_operation_name_select_the_operation(router: httpx.AsyncClient) -> None:
+    document = """
+        query One($id: ID!) { user(id: $id) { id name } }
+        query Two { complianceStatus }
+    """
+    response = await router.post(
+        "/graphql",
+        json={"query": document, "variables": {"id": "usr_0007"}, "operationName": "One"},
+        headers={"accept": GRAPHQL_RESPONSE},
+    )
+    assert response.json() == {"data": {"user": {"id": "usr_0007", "name": "User 007"}}}
+
+
+async def test_validation_error_is_400_with_graphql_response_json(
+    router: httpx.AsyncClient,
+) -> None:
+    response = await router.post(
+        "/graphql", json={"query": "{ nope }"}, headers={"accept": GRAPHQL_RESPONSE}
+    )
+    assert response.status_code == 400
+    assert media(response) == GRAPHQL_RESPONSE
+    body = response.json()
+    assert "data" not in body
+    assert "nope" in body["errors"][0]["message"]
+
+
+async def test_validation_error_is_200_with_legacy_application_json(
+    router: httpx.AsyncClient,
+) -> None:
+    response = await router.post("/graphql", json={"query": "{ nope }"}, headers={"accept": JSON})
+    assert response.status_code == 200
+    assert media(response) == JSON
+    assert response.json()["errors"]
+
+
+async def test_parse_error_is_400(router: httpx.AsyncClient) -> None:
+    response = await router.post(
+        "/graphql", json={"query": "{ users { "}, headers={"accept": GRAPHQL_RESPONSE}
+    )
+    assert response.status_code == 400
+    assert "Syntax Error" in response.json()["errors"][0]["message"]
+
+
+async def test_execution_error_is_200_with_errors_and_data(router: httpx.AsyncClient) -> None:
+    response = await router.post(
+        "/graphql", json={"query": "{ broken }"}, headers={"accept": GRAPHQL_RESPONSE}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "broken on purpose"
+    assert body["errors"][0]["path"] == ["broken"]
+
+
+async def test_wrong_content_type_is_415(router: httpx.AsyncClient) -> None:
+    response = await router.post(
+        "/graphql",
+        content=b"query=%7B%7D",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415
+    assert "application/json" in response.json()["errors"][0]["message"]
+
+
+async def test_broken_json_body_is_400_with_a_clear_message(router: httpx.AsyncClient) -> None:
+    response = await router.post(
+        "/graphql",
+        content=b'{"query": "{ users { id } }"',
+        headers={"content-type": JSON, "accept": GRAPHQL_RESPONSE},
+    )
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["message"].startswith("The request body is not valid JSON")
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_body_that_is_not_an_object_or_lacks_query_is_400(router: httpx.AsyncClient) -> None:
+    for body, fragment in (
+        (b"[1, 2]", "JSON object"),
+        (b"{}", "'query' parameter is required"),
+        (b'{"query": 3}', "must be a string"),
+        (
+            b'{"query": "{ __typename }", "variables": [1]}',
+            "'variables' parameter must be a JSON object",
+        ),
+    ):
+        response = await router.post("/graphql", content=body, headers={"content-type": JSON})
+        assert response.status_code == 400, body
+        assert fragment in response.json()["errors"][0]["message"], body
+
+
+async def test_unacceptable_accept_header_is_406(router: httpx.AsyncClient) -> None:
+    response = await router.post(
+        "/graphql", json={"query": USERS_QUERY}, headers={"accept": "text/csv"}
+    )
+    assert response.status_code == 406
+
+
+async def test_get_runs_queries(router: httpx.AsyncClient) -> None:
+    response = await router.get(
+        "/graphql",
+        params={
+            "query": "query Q($id: ID!) { user(id: $id) { name } }",
+            "variables": '{"id": "usr_0003"}',
+        },
+        headers={"accept": GRAPHQL_RESPONSE},
+    )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"user": {"name": "User 003"}}}
+
+
+async def test_get_with_broken_variables_json_is_400(router: httpx.AsyncClient) -> None:
+    response = await router.get(
+        "/graphql", params={"query": USERS_QUERY, "variables": "{nope"}, headers={"accept": JSON}
+    )
+    assert response.status_code == 400
+    assert "'variables' parameter is not valid JSON" in response.json()["errors"][0]["message"]
+
+
+async def test_mutation_over_get_is_405_and_over_post_runs(router: httpx.AsyncClient) -> None:
+    mutation = 'mutation { echo(message: "hello") }'
+    response = await router.get(
+        "/graphql", params={"query": mutation}, headers={"accept": GRAPHQL_RESPONSE}
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert "POST" in response.json()["errors"][0]["message"]
+    response = await router.post(
+        "/graphql", json={"query": mutation}, headers={"accept": GRAPHQL_RESPONSE}
+    )
+    assert response.json() == {"data": {"echo": "hello"}}
+
+
+async def test_unreachable_subgraph_gives_partial_data_and_errors(router_factory) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/graphql"
+    async with router_factory(subgraph_urls={"accounts": dead}) as router:
+        response = await router.post(
+            "/graphql",
+            json={"query": '{ users(first: 1) { name } account(id: "acc_00003") { id name } }'},
+            headers={"accept": GRAPHQL_RESPONSE},
+        )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] == {"users": [{"name": "User 001"}], "account": None}
+    (error,) = body["errors"]
+    assert "accounts" in error["message"]
+    assert "could not connect" in error["message"]
+
+
+async def test_plan_header_returns_the_printed_plan(router: httpx.AsyncClient) -> None:
+    query = "{ users(first: 1) { name accounts { id transactions { id } } } }"
+    plain = await router.post("/graphql", json={"query": query}, headers={"accept": JSON})
+    assert "extensions" not in plain.json()
+    response = await router.post(
+        "/graphql", json={"query": query}, headers={"accept": JSON, "x-debug-plan": "1"}
+    )
+    body = response.json()
+    assert body["data"] == plain.json()["data"]
+    plan = body["extensions"]["queryPlan"]
+    assert isinstance(plan, str)
+    for subgraph in ("users", "accounts", "transactions"):
+        assert subgraph in plan
+
+
+async def test_plan_header_is_ignored_when_disabled(router_factory) -> None:
+    async with router_factory(expose_query_plan=False) as router:
+        response = await router.post(
+            "/graphql", json={"query": USERS_QUERY}, headers={"x-debug-plan": "1"}
+        )
+    assert "extensions" not in response.json()
+
+
+class RecordingTransport:
+    """Wraps the real subgraph client and records the context of every subgraph request."""
+
+    def __init__(self, inner: SubgraphClient) -> None:
+        self.inner = inner
+        self.contexts: list[RequestContext] = []
+
+    async def send(
+        self, subgraph: str, payload: dict[str, Any], context: RequestContext
+    ) -> dict[str, Any]:
+        self.contexts.append(context)
+        return await self.inner.send(subgraph, payload, context)
+
+
+async def test_only_selected_headers_travel_to_subgraphs(fleet: RunningFleet) -> None:
+    supergraph = Supergraph.from_sdl(fleet.supergraph_sdl())
+    inner = SubgraphClient(supergraph.subgraph_urls)
+    recording = RecordingTransport(inner)
+    app = create_app(supergraph, RouterSettings(), transport=recording)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://r.test") as client:
+                response = await client.post(
+                    "/graphql",
+                    json={"query": "{ users(first: 1) { accounts { id } } }"},
+                    headers={"authorization": "Bearer abc", "cookie": "s=1", "x-request-id": "r-9"},
+                )
+    finally:
+        await inner.aclose()
+    assert response.json() == {
+        "data": {"users": [{"accounts": [{"id": "acc_00002"}, {"id": "acc_00003"}]}]}
+    }
+    assert len(recording.contexts) == 2  # users, then one batched _entities call to accounts
+    for context in recording.contexts:
+        assert dict(context.headers) == {"authorization": "Bearer abc", "x-request-id": "r-9"}
+        assert context.request_id == "r-9"
