@@ -10,7 +10,7 @@ the plaintexts it handled so that error messages can be scrubbed of them (:meth:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -218,7 +218,7 @@ class EncryptionServices:
 
     @classmethod
     def from_environ(
-        cls, subgraph: str, prefix: str, environ: dict[str, str] | None = None
+        cls, subgraph: str, prefix: str, environ: Mapping[str, str] | None = None
     ) -> EncryptionServices:
         """Build from ``{prefix}_ENCRYPTION_*`` and ``{prefix}_BLIND_INDEX_*`` variables."""
         return cls(
