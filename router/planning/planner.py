@@ -10,9 +10,10 @@ contributes to them. Groups then become `Fetch`/`Flatten` nodes arranged by thei
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from graphql import (
     DocumentNode,
@@ -25,6 +26,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     InlineFragmentNode,
+    NameNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -448,9 +450,10 @@ class _Planner:
         if self.depth > _MAX_DEPTH:
             raise PlanningError(f"cannot plan {parent}.{what}: entity jumps do not converge")
         other, rep, key = options[0]
+        key_selection = _internal_selection(key.selection)
         self.depth += 1
         try:
-            key_groups = self.ensure(group, parent, key.selection, target, path)
+            key_groups = self.ensure(group, parent, key_selection, target, path)
             child = self.child_group(group, other, path)
             child.parents |= key_groups
             accepted = {parent} | (
@@ -459,13 +462,14 @@ class _Planner:
             for typename in sorted(accepted):
                 _rep, representation = child.requires.setdefault(typename, (rep, SelSet()))
                 representation.field("__typename", "__typename", leaf=True)
-                self.copy_field_set(representation, key.selection, parent)
+                self.copy_field_set(representation, key_selection, parent)
             fragment_type = rep or parent
             inner = child.selection.fragment(fragment_type)
             if isinstance(item, FieldNode):
                 field_info = self.types[fragment_type].fields.get(item.name.value)
                 requires = field_info.requires.get(other) if field_info else None
                 if requires is not None:
+                    requires = _internal_selection(requires)
                     child.parents |= self.ensure(group, parent, requires, target, path)
                     for typename in accepted:
                         self.copy_field_set(child.requires[typename][1], requires, parent)
@@ -498,7 +502,9 @@ class _Planner:
         for item in selection.selections:
             if isinstance(item, FieldNode):
                 name = item.name.value
-                sub = target.field(name, name, leaf=item.selection_set is None)
+                response_key = item.alias.value if item.alias else name
+                arguments = _arguments_text(item)
+                sub = target.field(response_key, name, arguments, leaf=item.selection_set is None)
                 if item.selection_set is not None and sub.sub is not None:
                     sub_type = get_named_type(self.field_type(parent, name)).name
                     self.copy_field_set(sub.sub, item.selection_set, sub_type)
@@ -578,9 +584,13 @@ class _Planner:
 
     def component(self, root: _Group) -> list[_Group]:
         members = {root.id}
-        for group in self.groups:  # groups are created after their parents
-            if group.parents & members:
-                members.add(group.id)
+        grown = True
+        while grown:  # a group may be created before a parent it waits for
+            grown = False
+            for group in self.groups:
+                if group.id not in members and group.parents & members:
+                    members.add(group.id)
+                    grown = True
         return [g for g in self.groups if g.id in members]
 
     def emit_component(self, groups: list[_Group], kind: Literal["query", "mutation"]) -> PlanNode:
@@ -590,9 +600,18 @@ class _Planner:
         if all(len(g.parents) <= 1 for g in groups):
             tops = [self.emit_tree(g, groups, kind) for g in groups if not g.parents]
             return tops[0] if len(tops) == 1 else Parallel(tuple(tops))
+        by_id = {g.id: g for g in groups}
         level: dict[int, int] = {}
+
+        def level_of(group: _Group) -> int:
+            found = level.get(group.id)
+            if found is None:
+                found = 1 + max((level_of(by_id[p]) for p in group.parents), default=-1)
+                level[group.id] = found
+            return found
+
         for group in groups:
-            level[group.id] = 1 + max((level[p] for p in group.parents), default=-1)
+            level_of(group)
         stages: list[PlanNode] = []
         for depth in range(max(level.values()) + 1):
             nodes = [self.fetch_node(g, kind) for g in groups if level[g.id] == depth]
@@ -650,6 +669,37 @@ class _Planner:
                 id=group.id,
             ),
         )
+
+
+def _internal_selection(selection: SelectionSetNode) -> SelectionSetNode:
+    """Alias fields with arguments in a key/requirement selection.
+
+    The client may select the same field with other arguments at the same place; a deterministic
+    alias keeps both in one subgraph query. Representations still use the field name.
+    """
+    cached = _INTERNAL_CACHE.get(id(selection))
+    if cached is not None and cached[0] is selection:
+        return cached[1]
+    items: list[Any] = []
+    for item in selection.selections:
+        if isinstance(item, FieldNode):
+            changes: dict[str, Any] = {}
+            if item.arguments:
+                digest = zlib.crc32(_arguments_text(item).encode()) & 0xFFFFFFFF
+                changes["alias"] = NameNode(value=f"_{item.name.value}_{digest:08x}")
+            if item.selection_set is not None:
+                changes["selection_set"] = _internal_selection(item.selection_set)
+            items.append(replace(item, **changes) if changes else item)
+        elif isinstance(item, InlineFragmentNode):
+            items.append(replace(item, selection_set=_internal_selection(item.selection_set)))
+        else:
+            items.append(item)
+    result = replace(selection, selections=tuple(items))
+    _INTERNAL_CACHE[id(selection)] = (selection, result)
+    return result
+
+
+_INTERNAL_CACHE: dict[int, tuple[SelectionSetNode, SelectionSetNode]] = {}
 
 
 def _safe(name: str) -> str:
