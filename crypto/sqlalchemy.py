@@ -2,8 +2,8 @@
 
 What the column type does: it makes an encrypted column visible as such in the model
 (``email: Mapped[Sealed] = encrypted_column()``, ``column.info["encrypted"] is True``), stores the
-envelope text, and refuses to bind anything but a :class:`Sealed` value, so a plain ``str`` can
-never be written into an encrypted column by mistake.
+envelope text, and refuses to bind anything but a :class:`Sealed` value holding an envelope, so a
+plain ``str`` can never be written into an encrypted column by mistake.
 
 What it deliberately does not do: it never decrypts on load (nor encrypts on flush).  Opening a
 value needs the binding to its row and an encryption session that records the access; a type
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, overload
 
-from sqlalchemy import Text
+from sqlalchemy import Text, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import MappedColumn, mapped_column
+from sqlalchemy.orm import ColumnProperty, MappedColumn, Mapper, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from crypto.envelope import parse_envelope
@@ -78,6 +78,15 @@ class EncryptedText(TypeDecorator[Sealed]):
                 f"an encrypted column accepts only Sealed values, not {type(value).__name__}; "
                 "seal it through the encryption session first"
             )
+        try:
+            # Shape check only (cheap): a Sealed built by hand around plaintext, or a legacy
+            # value, must not reach the database; whether it opens is decided when it is read.
+            parse_envelope(value.envelope)
+        except DecryptionError:
+            raise ValueError(
+                "an encrypted column accepts only envelopes made by seal(); this Sealed value "
+                "does not hold one"
+            ) from None
         return value.envelope
 
     def process_literal_param(self, value: Sealed | None, dialect: Dialect) -> str:
@@ -103,3 +112,25 @@ def encrypted_column(*, nullable: bool = False) -> MappedColumn[Any]:
     Usage: ``email: Mapped[Sealed] = encrypted_column()``.
     """
     return mapped_column(EncryptedText(), nullable=nullable, info={"encrypted": True})
+
+
+def _refuse_plaintext(target: object, value: object, oldvalue: object, initiator: object) -> object:
+    if value is not None and not isinstance(value, Sealed):
+        raise TypeError(
+            f"an encrypted attribute accepts only Sealed values, not {type(value).__name__}; "
+            "seal it through the encryption session first"
+        )
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _guard_encrypted_attributes(mapper: Mapper[Any], class_: type[Any]) -> None:
+    # Refuse plaintext when it is assigned, not only when it is flushed: a failed flush is a
+    # StatementError whose text lists the statement's parameters, plaintext included.
+    for prop in mapper.column_attrs:
+        if isinstance(prop, ColumnProperty) and any(
+            isinstance(column.type, EncryptedText) for column in prop.columns
+        ):
+            attribute = getattr(class_, prop.key)
+            if not event.contains(attribute, "set", _refuse_plaintext):
+                event.listen(attribute, "set", _refuse_plaintext, retval=True)

@@ -77,15 +77,40 @@ async def test_values_are_stored_sealed_and_load_sealed(db: AsyncSession) -> Non
     assert len(loader.accessed) == 1
 
 
-async def test_plaintext_cannot_be_written_by_mistake(db: AsyncSession) -> None:
-    db.add(User(id="usr_2", email_address="bob@example.com"))  # type: ignore[arg-type]
+async def test_plaintext_cannot_be_assigned_by_mistake(db: AsyncSession) -> None:
+    # Refused at assignment, so no failed flush lists the plaintext among its parameters.
+    with pytest.raises(TypeError, match="only Sealed") as caught:
+        User(id="usr_2", email_address="bob@example.com")  # type: ignore[arg-type]
+    assert "bob@example.com" not in str(caught.value)
+    user = User(
+        id="usr_2",
+        email_address=SERVICES.session().seal(
+            "x", table="users", column="email_address", row_id="usr_2"
+        ),
+    )
+    with pytest.raises(TypeError, match="only Sealed"):
+        user.telephone_number = "+447700900123"  # type: ignore[assignment]
+    user.telephone_number = None
+
+
+async def test_plaintext_cannot_be_written_through_core_either(db: AsyncSession) -> None:
+    # Core statements bypass attribute events; the column type still refuses the value.
     with pytest.raises(StatementError) as caught:
-        await db.flush()
+        await db.execute(User.__table__.insert().values(id="usr_2", email_address="bob@ex.com"))
     assert isinstance(caught.value.orig, TypeError)
     assert "only Sealed" in str(caught.value.orig)
-    assert "bob@example.com" not in str(caught.value.orig)
     await db.rollback()
     assert (await db.execute(text("SELECT count(*) FROM users"))).scalar_one() == 0
+
+
+async def test_a_hand_made_sealed_value_is_refused(db: AsyncSession) -> None:
+    db.add(User(id="usr_4", email_address=Sealed("dave@example.com")))
+    with pytest.raises(StatementError) as caught:
+        await db.flush()
+    assert isinstance(caught.value.orig, ValueError)
+    # Sealed's repr shows no text, so even the statement's parameter list does not leak it.
+    assert "dave@example.com" not in str(caught.value)
+    await db.rollback()
 
 
 async def test_equality_on_a_sealed_value_binds_the_envelope(db: AsyncSession) -> None:
