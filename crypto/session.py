@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from typing import TypeVar
 
 from crypto.binding import Binding
 from crypto.blind_index import BlindIndex
@@ -24,6 +25,8 @@ from crypto.serialisation import Sealable
 from crypto.sqlalchemy import Sealed
 
 __all__ = ["REDACTED", "EncryptionServices", "EncryptionSession", "FieldAccess"]
+
+_T = TypeVar("_T")
 
 REDACTED = "[redacted]"
 # Shorter plaintexts ("0", "GB") would redact unrelated text all over a message; a value that
@@ -105,6 +108,28 @@ class EncryptionSession:
         if access not in self._seen:
             self._seen.add(access)
             self.accessed.append(access)
+        return value
+
+    def open_as(
+        self,
+        kind: type[_T],
+        sealed: Sealed,
+        *,
+        table: str,
+        column: str,
+        row_id: str,
+        entity: str | None = None,
+    ) -> _T:
+        """Like :meth:`open`, checking the opened value's type (``TypeError`` names types only).
+
+        ``session.open_as(Decimal, user.annual_income, ...)`` returns a ``Decimal`` to the type
+        checker and at run time; use ``list`` for enum lists and ``dict`` for JSON objects.
+        """
+        value = self.open(sealed, table=table, column=column, row_id=row_id, entity=entity)
+        if not isinstance(value, kind):
+            raise TypeError(
+                f"{table}.{column} opened as {type(value).__name__}, expected {kind.__name__}"
+            )
         return value
 
     def seal_optional(
