@@ -11,7 +11,8 @@ from router.composition import SubgraphSource
 
 def link(*imports: str, version: str = "v2.3") -> str:
     quoted = ", ".join(f'"{name}"' for name in imports)
-    return f'extend schema @link(url: "https://specs.apollo.dev/federation/{version}", import: [{quoted}])'
+    url = f"https://specs.apollo.dev/federation/{version}"
+    return f'extend schema @link(url: "{url}", import: [{quoted}])'
 
 
 def sources(**sdls: str) -> list[SubgraphSource]:
@@ -213,7 +214,8 @@ type Account @federation__key(fields: "id") {
 )
 
 STRAWBERRY_STYLE = sources(
-    people='''schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable"]) {
+    people='''schema @link(url: "https://specs.apollo.dev/federation/v2.9",
+  import: ["@key", "@shareable"]) {
   query: Query
 }
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from router.composition import SubgraphSource
-
-from .graphs import link, sources
+from tests.router.composition.graphs import link, sources
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ INVALID_GRAPHS: dict[str, InvalidGraph] = {
             b=link("@shareable")
             + "enum Colour { RED BLUE } type Query { paint(c: Colour): Colour @shareable }",
         ),
-        ('"Colour"', '"GREEN"', '"BLUE"', '"a"', '"b"', "input", "output"),
+        ('"Colour"', '"GREEN"', '"a"', '"b"', "input", "output"),
     ),
     "empty_merged_enum": InvalidGraph(
         "EMPTY_MERGED_ENUM_TYPE",
@@ -226,5 +225,73 @@ INVALID_GRAPHS: dict[str, InvalidGraph] = {
             "type Query { other: Int }",
         ),
         ('"User.email"', 'from subgraph "a"', 'subgraph "b"', "me {", "no @key"),
+    ),
+    "external_unused": InvalidGraph(
+        "EXTERNAL_UNUSED",
+        sources(
+            a=link("@key") + 'type User @key(fields: "id") { id: ID! name: String } '
+            "type Query { a: User }",
+            b=link("@key", "@external")
+            + 'type User @key(fields: "id") { id: ID! name: String @external }',
+        ),
+        ("[b]", '"User.name"', "@external"),
+    ),
+    "external_type_mismatch": InvalidGraph(
+        "EXTERNAL_TYPE_MISMATCH",
+        sources(
+            a=link("@key") + 'type User @key(fields: "id") { id: ID! age: Int } '
+            "type Query { a: User }",
+            b=link("@key", "@external", "@requires")
+            + 'type User @key(fields: "id") { id: ID! age: String @external '
+            'old: Boolean @requires(fields: "age") }',
+        ),
+        ('"User.age"', '"Int"', '"String"', '"b"'),
+    ),
+    "requires_missing_external": InvalidGraph(
+        "REQUIRES_FIELDS_MISSING_EXTERNAL",
+        sources(
+            a=link("@key", "@requires")
+            + 'type User @key(fields: "id") { id: ID! age: Int old: Boolean @requires(fields: '
+            '"age") } type Query { a: User }',
+        ),
+        ("[a]", '"User.old"', '"User.age"', "@external"),
+    ),
+    "provides_on_scalar": InvalidGraph(
+        "PROVIDES_ON_NON_OBJECT_FIELD",
+        sources(
+            a=link("@key", "@provides") + 'type Query { name: String @provides(fields: "length") }',
+        ),
+        ("[a]", '"Query.name"', '"String"'),
+    ),
+    "override_on_external": InvalidGraph(
+        "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+        sources(
+            a=link("@key") + 'type User @key(fields: "id") { id: ID! name: String } '
+            "type Query { a: User }",
+            b=link("@key", "@override", "@external", "@provides")
+            + 'type User @key(fields: "id") { id: ID! name: String @external @override(from: '
+            '"a") } type Query { b: User @provides(fields: "name") }',
+        ),
+        ('"User.name"', '"b"', "@external"),
+    ),
+    "import_unknown_directive": InvalidGraph(
+        "INVALID_LINK_DIRECTIVE_USAGE",
+        sources(a=link("@key", "@frobnicate") + " type Query { a: Int }"),
+        ("[a]", '"@frobnicate"'),
+    ),
+    "import_too_new_directive": InvalidGraph(
+        "INVALID_LINK_DIRECTIVE_USAGE",
+        sources(a=link("@key", "@interfaceObject", version="v2.0") + " type Query { a: Int }"),
+        ("[a]", '"@interfaceObject"', "v2.3"),
+    ),
+    "invalid_graphql": InvalidGraph(
+        "INVALID_GRAPHQL",
+        sources(a=link("@key") + " type Query { a: Int "),
+        ("[a]",),
+    ),
+    "unknown_type": InvalidGraph(
+        "INVALID_GRAPHQL",
+        sources(a=link("@key") + " type Query { a: Missing }"),
+        ("[a]", '"Missing"', '"Query.a"'),
     ),
 }
