@@ -19,6 +19,7 @@ otherwise).  For each operation the extension
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from inspect import isawaitable
 from typing import Any, ClassVar
@@ -204,16 +205,24 @@ def _leaks(session: EncryptionSession, exc: BaseException) -> bool:
 
 
 def _scrub_in_place(session: EncryptionSession, exc: BaseException) -> None:
+    """Scrub an exception's args, ``message`` and ``extensions`` where they can be set.
+
+    Read-only attributes (e.g. an ``extensions`` property) are left alone; the final pass over
+    the operation's errors scrubs what reaches the client.
+    """
     if not _leaks(session, exc):
         return
     exc.args = tuple(session.scrub(arg) if isinstance(arg, str) else arg for arg in exc.args) or (
         session.scrub(str(exc)),
     )
-    if isinstance(exc, GraphQLError):
-        exc.message = session.scrub(exc.message)
+    message = getattr(exc, "message", None)
+    if isinstance(message, str):
+        with contextlib.suppress(AttributeError, TypeError):
+            exc.message = session.scrub(message)  # type: ignore[attr-defined]
     extensions = _extensions_of(exc)
     if extensions is not None:
-        exc.extensions = _scrub_value(session, extensions)  # type: ignore[attr-defined]
+        with contextlib.suppress(AttributeError, TypeError):
+            exc.extensions = _scrub_value(session, extensions)  # type: ignore[attr-defined]
 
 
 def _extensions_of(exc: BaseException) -> dict[str, Any] | None:

@@ -281,3 +281,35 @@ def test_mask_can_be_switched_off_by_subclassing() -> None:
     )
     (error,) = result.errors
     assert "some internal detail" in error.message
+
+
+class PropertyError(Exception):
+    """Like a subgraph error class: a ``message`` attribute and a read-only ``extensions``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": "CONFLICT", "hint": self.message}
+
+
+@strawberry.type
+class PropertyQuery:
+    @strawberry.field
+    def clash(self, info: strawberry.Info) -> str:
+        raise PropertyError(f"{_open(info, 'usr_1', 'email')} clashes")
+
+
+async def test_read_only_extensions_and_message_attributes_are_handled() -> None:
+    property_schema = strawberry.Schema(
+        query=PropertyQuery, extensions=[EncryptionSessionExtension]
+    )
+    context: dict[str, Any] = {"encryption_services": SERVICES}
+    result = await property_schema.execute("{ clash }", context_value=context)
+    (error,) = result.errors
+    assert error.message == "[redacted] clashes"
+    assert error.extensions == {"code": "CONFLICT", "hint": "[redacted] clashes"}
+    assert isinstance(error.original_error, PropertyError)
+    assert error.original_error.message == "[redacted] clashes"
