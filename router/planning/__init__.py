@@ -1,5 +1,6 @@
 """Query planning: a pure, cached function from a client operation to a printable `QueryPlan`."""
 
+from router.planning.explain import explain
 from router.planning.nodes import (
     EntityType,
     Fetch,
@@ -21,5 +22,6 @@ __all__ = [
     "QueryPlan",
     "Sequence",
     "build_plan",
+    "explain",
     "select_operation",
 ]

@@ -625,8 +625,10 @@ class _Planner:
         children = [self.emit_tree(g, groups, kind) for g in groups if group.id in g.parents]
         if not children:
             return node
-        after = children[0] if len(children) == 1 else Parallel(tuple(children))
-        return Sequence((node, after))
+        if len(children) > 1:
+            return Sequence((node, Parallel(tuple(children))))
+        after = children[0]
+        return Sequence((node, *after.nodes) if isinstance(after, Sequence) else (node, after))
 
     def fetch_node(self, group: _Group, kind: Literal["query", "mutation"]) -> PlanNode:
         name = self.operation.name.value if self.operation.name else None

@@ -85,7 +85,8 @@ async def test_spec_variants_give_the_same_answers(rewrite: object) -> None:
 def test_newer_join_directives_are_tolerated() -> None:
     sdl = SHOP.replace("join/v0.3", "join/v0.5") + (
         "\ndirective @join__directive(graphs: [join__Graph!], name: String!,"
-        " args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION"
+        " args: join__DirectiveArguments)"
+        " repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION"
         "\nscalar join__DirectiveArguments\n"
     )
     sdl = sdl.replace(
