@@ -20,6 +20,7 @@ from typing import TypeVar
 from crypto.binding import Binding
 from crypto.blind_index import BlindIndex
 from crypto.cipher import FieldCipher
+from crypto.errors import KeyConfigurationError
 from crypto.keys import BlindIndexKeyring, Keyring
 from crypto.serialisation import Sealable
 from crypto.sqlalchemy import Sealed
@@ -237,6 +238,13 @@ class EncryptionServices:
     def __init__(self, subgraph: str, keyring: Keyring, blind_keyring: BlindIndexKeyring) -> None:
         if not subgraph:
             raise ValueError("EncryptionServices needs the subgraph name")
+        data_keys = {keyring.key_material(key_id) for key_id in keyring.key_ids}
+        if any(blind_keyring.key_material(v) in data_keys for v in blind_keyring.versions):
+            # One key for both jobs would tie index rotation to data rotation, and reuse a key
+            # across two algorithms; the design asks for separate keys.
+            raise KeyConfigurationError(
+                f"{subgraph}: the blind-index keys must differ from the data-encryption keys"
+            )
         self.subgraph = subgraph
         self.cipher = FieldCipher(keyring)
         self.blind_index = BlindIndex(blind_keyring)

@@ -151,6 +151,15 @@ def test_a_missing_keyring_file_names_variable_and_path(tmp_path: Path) -> None:
     assert str(missing) in str(caught.value)
 
 
+def test_data_and_blind_index_keys_must_differ() -> None:
+    env = {"USERS_ENCRYPTION_SECRET_KEY": KEY_HEX, "USERS_BLIND_INDEX_KEY": KEY_B64}
+    with pytest.raises(KeyConfigurationError, match="must differ"):
+        EncryptionServices.from_environ("users", "USERS", env)
+    env["USERS_BLIND_INDEX_KEY"] = secrets.token_hex(32)
+    services = EncryptionServices.from_environ("users", "USERS", env)
+    assert services.subgraph == "users"
+
+
 def test_rotation_refuses_an_existing_id() -> None:
     with pytest.raises(KeyConfigurationError, match="already exists"):
         Keyring.generate("k1").with_new_active_key("k1")
