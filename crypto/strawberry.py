@@ -182,7 +182,9 @@ class EncryptionSessionExtension(SchemaExtension):
         session = self._session
         if session is None:
             return error
-        extensions = _scrub_value(session, error.extensions) if error.extensions else None
+        extensions = (
+            _scrub_value(session, error.extensions) if error.extensions else error.extensions
+        )
         message = session.scrub(error.message)
         if message == error.message and extensions == error.extensions:
             return error

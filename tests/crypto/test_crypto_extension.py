@@ -313,3 +313,20 @@ async def test_read_only_extensions_and_message_attributes_are_handled() -> None
     assert error.extensions == {"code": "CONFLICT", "hint": "[redacted] clashes"}
     assert isinstance(error.original_error, PropertyError)
     assert error.original_error.message == "[redacted] clashes"
+
+
+@strawberry.type
+class PlainQuery:
+    @strawberry.field
+    def refused(self) -> str:
+        raise DomainError("not allowed", code="FORBIDDEN")
+
+
+async def test_errors_without_plaintext_are_left_untouched() -> None:
+    plain = strawberry.Schema(query=PlainQuery, extensions=[EncryptionSessionExtension])
+    context: dict[str, Any] = {"encryption_services": SERVICES}
+    result = await plain.execute("{ refused }", context_value=context)
+    (error,) = result.errors
+    assert error.message == "not allowed"
+    assert isinstance(error.original_error, DomainError)
+    assert error.extensions == {"code": "FORBIDDEN", "detail": "not allowed"}
