@@ -1,0 +1,1 @@
+"""The investments subgraph: investment accounts, owner of the federated ``InvestmentAccount``."""

@@ -1,0 +1,296 @@
+"""The rules of investment accounts: validation, the user check, uniqueness, ISAs, the lifecycle.
+
+The service validates the whole input before touching the database, so a refused write names
+every bad field and leaves nothing behind. It asks the users subgraph about the account's user
+before writing (unknown user: ``BAD_USER_INPUT``; closed user: ``RULE_VIOLATION``; users
+unreachable: ``DEPENDENCY_UNAVAILABLE``). It seals the client reference with the row id it
+generated, through the operation's encryption session; it never commits (the request does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from crypto import EncryptionSession
+from subgraphs.kit import (
+    Conflict,
+    Issues,
+    NotFound,
+    OwnerClient,
+    Page,
+    RuleViolation,
+    new_id,
+    seal_field,
+    utcnow,
+)
+
+from . import rules
+from .domain import ALLOWED_STATUS_MOVES, InvestmentAccountStatus, InvestmentAccountType
+from .models import InvestmentAccountRow
+from .repository import (
+    AccountFilter,
+    InvestmentAccountRepository,
+    duplicate_reference,
+    open_isa_refusal,
+)
+
+__all__ = [
+    "ENTITY",
+    "InvestmentAccountService",
+    "InvestmentAccountUpdate",
+    "NewInvestmentAccount",
+]
+
+ENTITY = "InvestmentAccount"
+ID_PREFIX = "acc"
+USER = "User"
+# Fields an update may name, with their GraphQL names (for error messages).
+UPDATABLE_FIELDS: dict[str, str] = {
+    "client_reference": "clientReference",
+    "account_type": "accountType",
+    "name": "name",
+    "currency": "currency",
+    "status": "status",
+}
+# What the account is and what it is counted in may only change before it first opens: a
+# PENDING account has never been ACTIVE, so no transaction can refer to it yet.
+FIXED_ONCE_OPENED = ("account_type", "currency")
+_Status = InvestmentAccountStatus
+
+
+def _user_not_closed(user: Mapping[str, Any]) -> bool:
+    return user.get("status") != "CLOSED"
+
+
+@dataclass(frozen=True, slots=True)
+class NewInvestmentAccount:
+    """An account to open, as the caller sent it (not yet validated)."""
+
+    user_id: str
+    client_reference: str
+    account_type: InvestmentAccountType
+    name: str
+    currency: str = rules.DEFAULT_CURRENCY
+
+
+@dataclass(frozen=True, slots=True)
+class InvestmentAccountUpdate:
+    """A partial update: ``changes`` holds only the fields the caller named (snake_case keys)."""
+
+    account_id: str
+    version: int
+    changes: Mapping[str, Any]
+
+
+class InvestmentAccountService:
+    def __init__(
+        self,
+        repository: InvestmentAccountRepository,
+        encryption: EncryptionSession,
+        users: OwnerClient | None,
+    ) -> None:
+        self.repository = repository
+        self.encryption = encryption
+        self.users = users
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    async def find_by_reference(
+        self, user_id: str, client_reference: str
+    ) -> InvestmentAccountRow | None:
+        reference = rules.normalise_reference(client_reference)
+        if not reference:
+            return None
+        digests = self.encryption.blind_index_reference_candidates(reference)
+        return await self.repository.find_by_reference(user_id.strip(), digests)
+
+    async def list(
+        self, filters: AccountFilter, *, first: int | None, after: str | None
+    ) -> Page[InvestmentAccountRow]:
+        return await self.repository.page(filters, first=first, after=after)
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    async def create(self, data: NewInvestmentAccount) -> InvestmentAccountRow:
+        self.encryption.remember_plaintext(data.client_reference)
+        issues = Issues()
+        user_id = rules.check_user_id(issues, data.user_id)
+        reference = rules.check_client_reference(issues, data.client_reference)
+        name = rules.check_name(issues, data.name)
+        currency = rules.check_currency(issues, data.currency)
+        issues.raise_if_any()
+        assert user_id and reference and name and currency  # for the type checker
+
+        await self._refuse_taken_reference(user_id, reference, except_id=None)
+        if data.account_type is InvestmentAccountType.ISA:
+            await self._refuse_second_open_isa(user_id, except_id=None)
+        await self._require_user(user_id, "A closed user cannot open an investment account.")
+
+        now = utcnow()
+        row = InvestmentAccountRow(
+            id=new_id(ID_PREFIX),
+            created_at=now,
+            updated_at=now,
+            user_id=user_id,
+            client_reference_blind_index=self.encryption.blind_index_reference(reference),
+            account_type=data.account_type.value,
+            name=name,
+            currency=currency,
+            status=_Status.PENDING.value,
+        )
+        seal_field(self.encryption, row, "client_reference", reference)
+        self.repository.add(row)
+        await self.repository.flush()
+        return row
+
+    async def update(self, update: InvestmentAccountUpdate) -> InvestmentAccountRow:
+        unknown = set(update.changes) - set(UPDATABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        if isinstance(update.changes.get("client_reference"), str):
+            self.encryption.remember_plaintext(update.changes["client_reference"])
+        row = await self.repository.get(update.account_id)
+        if row is None:
+            raise NotFound(ENTITY, update.account_id)
+        if row.version != update.version:
+            raise Conflict(
+                "The account was changed since this version was read; read it again and retry.",
+                reason="STALE_VERSION",
+                field="version",
+                currentVersion=row.version,
+            )
+
+        values = self._validated_changes(update.changes)
+        current = _Status(row.status)
+        target = values.get("status", current)
+        self._check_status_move(current, target)
+        values = {name: v for name, v in values.items() if not self._unchanged(row, name, v)}
+        if not values:
+            return row  # nothing to change: no write, no new version
+        if current is _Status.CLOSED:
+            raise RuleViolation("A closed account cannot be changed.", reason="ACCOUNT_CLOSED")
+
+        self._refuse_changes_once_opened(row, values)
+        if "client_reference" in values:
+            await self._refuse_taken_reference(
+                row.user_id, values["client_reference"], except_id=row.id
+            )
+        becomes_isa = values.get("account_type") is InvestmentAccountType.ISA
+        if becomes_isa and target is not _Status.CLOSED:
+            await self._refuse_second_open_isa(row.user_id, except_id=row.id)
+        if values.get("status") is _Status.ACTIVE:
+            await self._require_user(
+                row.user_id, "The account's user is closed; the account cannot be activated."
+            )
+
+        self._apply(row, values)
+        await self.repository.flush()
+        return row
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _validated_changes(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        issues = Issues()
+        values: dict[str, Any] = {}
+        for name, value in changes.items():
+            if value is None:
+                issues.add(UPDATABLE_FIELDS[name], "may not be null; omit it to leave it unchanged")
+                continue
+            before = len(issues)
+            checked = self._check_one(issues, name, value)
+            if len(issues) == before:
+                values[name] = checked
+        issues.raise_if_any()
+        return values
+
+    @staticmethod
+    def _check_one(issues: Issues, name: str, value: Any) -> Any:
+        match name:
+            case "client_reference":
+                return rules.check_client_reference(issues, value)
+            case "name":
+                return rules.check_name(issues, value)
+            case "currency":
+                return rules.check_currency(issues, value)
+            case "account_type" | "status":
+                return value  # an enum, already checked by GraphQL
+        raise AssertionError(name)  # pragma: no cover - guarded by UPDATABLE_FIELDS
+
+    def _unchanged(self, row: InvestmentAccountRow, name: str, value: Any) -> bool:
+        match name:
+            case "account_type" | "status":
+                return bool(getattr(row, name) == value.value)
+            case "name" | "currency":
+                return bool(getattr(row, name) == value)
+        # A sealed reference cannot be compared without opening it; its blind index can.
+        digest = self.encryption.blind_index_reference(value)
+        return row.client_reference_blind_index == digest
+
+    @staticmethod
+    def _refuse_changes_once_opened(row: InvestmentAccountRow, values: Mapping[str, Any]) -> None:
+        if row.status == _Status.PENDING.value:
+            return
+        for name in FIXED_ONCE_OPENED:
+            if name in values:
+                field = UPDATABLE_FIELDS[name]
+                raise RuleViolation(
+                    f"{field} can only change while the account is PENDING.",
+                    reason="FIXED_ONCE_OPENED",
+                    field=field,
+                )
+
+    def _apply(self, row: InvestmentAccountRow, values: Mapping[str, Any]) -> None:
+        now = utcnow()
+        for name, value in values.items():
+            match name:
+                case "name" | "currency":
+                    setattr(row, name, value)
+                case "account_type":
+                    row.account_type = value.value
+                case "client_reference":
+                    seal_field(self.encryption, row, "client_reference", value)
+                    row.client_reference_blind_index = self.encryption.blind_index_reference(value)
+                case "status":
+                    row.status = value.value
+                    if value is _Status.ACTIVE and row.opened_at is None:
+                        row.opened_at = now
+                    if value is _Status.CLOSED:
+                        row.closed_at = now
+        row.updated_at = now
+
+    @staticmethod
+    def _check_status_move(
+        current: InvestmentAccountStatus, target: InvestmentAccountStatus
+    ) -> None:
+        if target is current:
+            return
+        if target not in ALLOWED_STATUS_MOVES[current]:
+            raise RuleViolation(
+                f"An account cannot move from {current.value} to {target.value}.",
+                reason="INVALID_STATUS_TRANSITION",
+                field="status",
+            )
+
+    async def _refuse_taken_reference(
+        self, user_id: str, reference: str, *, except_id: str | None
+    ) -> None:
+        digests = self.encryption.blind_index_reference_candidates(reference)
+        if await self.repository.reference_taken(user_id, digests, except_id=except_id):
+            raise duplicate_reference()
+
+    async def _refuse_second_open_isa(self, user_id: str, *, except_id: str | None) -> None:
+        if await self.repository.has_open_isa(user_id, except_id=except_id):
+            raise open_isa_refusal()
+
+    async def _require_user(self, user_id: str, unusable_message: str) -> None:
+        if self.users is None:
+            raise RuntimeError("the investments subgraph needs a users owner client")
+        await self.users.require(
+            USER,
+            user_id,
+            field="userId",
+            usable=_user_not_closed,
+            unusable_message=unusable_message,
+        )
