@@ -10,7 +10,9 @@ it here once and re-seals it with :class:`~crypto.cipher.FieldCipher`.  It is no
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -18,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from crypto.errors import DecryptionError, KeyConfigurationError
 from crypto.keys import KEY_SIZE, parse_key
 
-__all__ = ["looks_like_legacy", "open_legacy_cbc"]
+__all__ = ["legacy_key", "legacy_key_from_environ", "looks_like_legacy", "open_legacy_cbc"]
 
 _LEGACY = re.compile(r"(?P<iv>[0-9a-fA-F]{32}):(?P<ct>(?:[0-9a-fA-F]{32})+)")
 
@@ -50,13 +52,24 @@ def legacy_key(secret_key: bytes | str, source: str = "ENCRYPTION_SECRET_KEY") -
         raise
 
 
+def legacy_key_from_environ(
+    environ: Mapping[str, str] | None = None, variable: str = "ENCRYPTION_SECRET_KEY"
+) -> bytes:
+    """Read the seed's key from ``variable`` (a clear error names it when missing or malformed)."""
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    value = env.get(variable, "")
+    if not value.strip():
+        raise KeyConfigurationError(f"{variable} is not set; it holds the seed system's key")
+    return legacy_key(value, variable)
+
+
 def open_legacy_cbc(value: str, secret_key: bytes | str) -> str:
     """Decrypt one seed value; any failure raises the generic :class:`DecryptionError`.
 
     CBC without a MAC cannot detect every tampering: a wrong key or an edited value usually fails
     the padding or UTF-8 check, but not always.  Run it once per value, under migration control.
     """
-    key = legacy_key(secret_key)
+    key = legacy_key(secret_key)  # raises KeyConfigurationError before anything is decrypted
     match = _LEGACY.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise DecryptionError

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from crypto import Binding, DecryptionError, FieldCipher, KeyConfigurationError, Keyring
-from crypto.legacy import looks_like_legacy, open_legacy_cbc
+from crypto.legacy import legacy_key_from_environ, looks_like_legacy, open_legacy_cbc
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GENERATOR = FIXTURES / "make_legacy_vectors.js"
@@ -104,6 +104,16 @@ def test_bad_legacy_keys_are_a_configuration_error() -> None:
         open_legacy_cbc(CHECKED_IN[0]["value"], "too short")
     with pytest.raises(KeyConfigurationError, match="ENCRYPTION_SECRET_KEY"):
         open_legacy_cbc(CHECKED_IN[0]["value"], b"\x00" * 16)
+
+
+def test_the_legacy_key_comes_from_the_seed_variable() -> None:
+    vector = next(v for v in CHECKED_IN if v["key_form"] == "raw")
+    key = legacy_key_from_environ({"ENCRYPTION_SECRET_KEY": vector["secret_key"]})
+    assert open_legacy_cbc(vector["value"], key) == vector["plaintext"]
+    with pytest.raises(KeyConfigurationError, match="ENCRYPTION_SECRET_KEY is not set"):
+        legacy_key_from_environ({})
+    with pytest.raises(KeyConfigurationError, match="SEED_KEY"):
+        legacy_key_from_environ({"SEED_KEY": "abc"}, variable="SEED_KEY")
 
 
 def test_legacy_reader_is_not_exported_from_the_package() -> None:
