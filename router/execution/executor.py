@@ -9,7 +9,7 @@ subgraph becomes an error entry, never an exception.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +164,7 @@ class Executor:
         by_type = {entity.typename: entity for entity in fetch.entity_types}
         representations: list[dict[str, Any]] = []
         targets: list[list[tuple[dict[str, Any], Path]]] = []
-        index_of: dict[bytes, int] = {}
+        index_of: dict[Hashable, int] = {}
         for obj, path in objects_at(state.data, flatten.path):
             entity = by_type.get(obj.get("__typename"))  # type: ignore[arg-type]
             if entity is None:
@@ -172,8 +172,13 @@ class Executor:
             rep = representation(obj, entity)
             if rep is None:
                 continue
-            identity = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
-            position = index_of.get(identity)
+            identity: Hashable
+            try:  # flat keys (the usual case) hash as a tuple; nested ones go through JSON
+                identity = tuple(rep.items())
+                position = index_of.get(identity)
+            except TypeError:
+                identity = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+                position = index_of.get(identity)
             if position is None:
                 index_of[identity] = len(representations)
                 representations.append(rep)

@@ -26,10 +26,12 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
+    is_leaf_type,
 )
 
 # (directive name, value node) pairs that must all pass for a selection to be included
@@ -42,6 +44,8 @@ class _Invalid:
 
 INVALID = _Invalid()
 _PASSTHROUGH = frozenset({"__schema", "__type"})
+# entry kinds
+_TYPENAME, _LEAF, _GENERAL, _RAW, _UNKNOWN = range(5)
 
 
 @dataclass
@@ -50,6 +54,12 @@ class _Entry:
     name: str
     occurrences: list[tuple[Conditions, FieldNode]]
     conditional: bool
+    # compiled once per (selection sets, concrete type): how to complete the value
+    kind: int = _GENERAL
+    type_: GraphQLOutputType | None = None
+    non_null: bool = False
+    parent: str = ""
+    sub_sets: tuple[SelectionSetNode, ...] = ()
 
 
 def _conditions(node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> Conditions:
@@ -94,7 +104,14 @@ class Shaper:
         self.operation = operation
         self.fragments = fragments
         self.root_type = root_type
-        self._collected: dict[tuple[tuple[int, ...], str], list[_Entry]] = {}
+        self.object_types = frozenset(
+            name for name, t in schema.type_map.items() if isinstance(t, GraphQLObjectType)
+        )
+        self._collected: dict[tuple[tuple[int, ...], str, str], list[_Entry]] = {}
+        # same cache by the identity of a long-lived selection-set tuple (entries keep theirs)
+        self._by_tuple: dict[int, tuple[tuple[SelectionSetNode, ...], dict[str, list[_Entry]]]] = {}
+        self.root_sets = (operation.selection_set,)
+        self._interned: dict[tuple[int, ...], tuple[SelectionSetNode, ...]] = {}
 
     # ---- field collection ------------------------------------------------------------------
 
@@ -147,16 +164,63 @@ class Shaper:
                         entries,
                     )
 
-    def _fields(self, selection_sets: tuple[SelectionSetNode, ...], typename: str) -> list[_Entry]:
-        cache_key = (tuple(id(s) for s in selection_sets), typename)
+    def _fields(
+        self, selection_sets: tuple[SelectionSetNode, ...], typename: str, static_type: str
+    ) -> list[_Entry]:
+        fast = self._by_tuple.get(id(selection_sets))
+        if fast is not None and fast[0] is selection_sets:
+            hit = fast[1].get(typename)
+            if hit is not None:
+                return hit
+        cache_key = (tuple(id(s) for s in selection_sets), typename, static_type)
         found = self._collected.get(cache_key)
         if found is None:
             entries: dict[str, _Entry] = {}
             for selection_set in selection_sets:
                 self._collect(selection_set, typename, (), entries)
             found = list(entries.values())
+            concrete = self.schema.type_map.get(typename)
+            if not isinstance(concrete, GraphQLObjectType):
+                concrete = self.schema.type_map[static_type]
+            assert isinstance(concrete, GraphQLObjectType | GraphQLInterfaceType)
+            for entry in found:
+                self._compile(entry, concrete, static_type)
             self._collected[cache_key] = found
+        if static_type != self.root_type:  # a tuple of sub-selections has one static type
+            slot = self._by_tuple.get(id(selection_sets))
+            if slot is None or slot[0] is not selection_sets:
+                slot = (selection_sets, {})
+                self._by_tuple[id(selection_sets)] = slot
+            slot[1][typename] = found
         return found
+
+    def intern(self, sets: tuple[SelectionSetNode, ...]) -> tuple[SelectionSetNode, ...]:
+        """Return one long-lived tuple per combination (keeps the identity caches bounded)."""
+        return self._interned.setdefault(tuple(id(s) for s in sets), sets)
+
+    def _compile(
+        self, entry: _Entry, parent: GraphQLObjectType | GraphQLInterfaceType, static_type: str
+    ) -> None:
+        entry.parent = parent.name
+        entry.sub_sets = tuple(
+            n.selection_set for _c, n in entry.occurrences if n.selection_set is not None
+        )
+        if entry.name == "__typename":
+            entry.kind = _TYPENAME
+            return
+        if entry.name in _PASSTHROUGH and static_type == self.root_type:
+            entry.kind = _RAW
+            return
+        definition = parent.fields.get(entry.name)
+        if definition is None:
+            entry.kind = _UNKNOWN
+            return
+        entry.type_ = definition.type
+        inner = definition.type
+        entry.non_null = isinstance(inner, GraphQLNonNull)
+        if entry.non_null:
+            inner = inner.of_type
+        entry.kind = _LEAF if is_leaf_type(inner) else _GENERAL
 
     # ---- shaping ---------------------------------------------------------------------------------
 
@@ -168,7 +232,7 @@ class Shaper:
     ) -> dict[str, Any] | None:
         """Return the client `data` (None if a root non-null field failed); appends errors."""
         run = _Run(self, variables, errors)
-        result = run.object(data, self.root_type, (self.operation.selection_set,), [])
+        result = run.object(data, self.root_type, self.root_sets, [])
         return None if isinstance(result, _Invalid) else result
 
 
@@ -212,42 +276,45 @@ class _Run:
     ) -> dict[str, Any] | _Invalid | None:
         if not isinstance(value, dict):
             return None
-        named = self.schema.type_map[static_type]
         typename = static_type
-        if not isinstance(named, GraphQLObjectType):
+        if static_type not in self.shaper.object_types:
             found = value.get("__typename")
             if isinstance(found, str):
                 typename = found
-        concrete = self.schema.type_map.get(typename)
-        parent = concrete if isinstance(concrete, GraphQLObjectType) else named
-        assert isinstance(parent, GraphQLObjectType | GraphQLInterfaceType)
         out: dict[str, Any] = {}
-        for entry in self.shaper._fields(selection_sets, typename):
+        for entry in self.shaper._fields(selection_sets, typename, static_type):
+            sub_sets = entry.sub_sets
             if entry.conditional:
                 nodes = [n for c, n in entry.occurrences if _passes(c, self.variables)]
                 if not nodes:
                     continue
-            else:
-                nodes = [n for _c, n in entry.occurrences]
-            name = entry.name
-            if name == "__typename":
-                out[entry.key] = typename
-                continue
-            if name in _PASSTHROUGH and static_type == self.shaper.root_type:
-                out[entry.key] = value.get(entry.key)
-                continue
-            definition = parent.fields.get(name)
-            if definition is None:
-                continue
-            sub_sets = tuple(n.selection_set for n in nodes if n.selection_set is not None)
-            path.append(entry.key)
-            result = self.complete(
-                value.get(entry.key), definition.type, sub_sets, path, parent.name, name
-            )
-            path.pop()
-            if isinstance(result, _Invalid):
-                return INVALID
-            out[entry.key] = result
+                sub_sets = self.shaper.intern(
+                    tuple(n.selection_set for n in nodes if n.selection_set is not None)
+                )
+            kind = entry.kind
+            key = entry.key
+            if kind == _LEAF:
+                item = value.get(key)
+                if item is None and entry.non_null:
+                    path.append(key)
+                    self.null_error(path, entry.parent, entry.name)
+                    path.pop()
+                    return INVALID
+                out[key] = item
+            elif kind == _GENERAL:
+                assert entry.type_ is not None
+                path.append(key)
+                result = self.complete(
+                    value.get(key), entry.type_, sub_sets, path, entry.parent, entry.name
+                )
+                path.pop()
+                if isinstance(result, _Invalid):
+                    return INVALID
+                out[key] = result
+            elif kind == _TYPENAME:
+                out[key] = typename
+            elif kind == _RAW:
+                out[key] = value.get(key)
         return out
 
     def complete(
@@ -284,6 +351,23 @@ class _Run:
             if not isinstance(value, list):
                 return None
             items: list[Any] = []
+            item_type = type_.of_type
+            if isinstance(item_type, GraphQLNonNull) and isinstance(
+                item_type.of_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType
+            ):
+                # the common [Entity!] case without the per-element wrapper calls
+                name_of = item_type.of_type.name
+                for index, element in enumerate(value):
+                    path.append(index)
+                    shaped = self.object(element, name_of, selection_sets, path)
+                    if shaped is None:
+                        self.null_error(path, parent, name)
+                        shaped = INVALID
+                    path.pop()
+                    if isinstance(shaped, _Invalid):
+                        return INVALID
+                    items.append(shaped)
+                return items
             for index, element in enumerate(value):
                 path.append(index)
                 result = self.complete(element, type_.of_type, selection_sets, path, parent, name)
