@@ -10,7 +10,12 @@ from sqlalchemy.engine import make_url
 from crypto import BlindIndexKeyring, EncryptionServices, Keyring
 from tests.conftest import postgres_url
 
-__all__ = ["create_postgres_database", "drop_postgres_database", "make_encryption_services"]
+__all__ = [
+    "create_postgres_database",
+    "drop_postgres_database",
+    "empty_postgres_database",
+    "make_encryption_services",
+]
 
 
 def make_encryption_services(subgraph: str) -> EncryptionServices:
@@ -45,5 +50,20 @@ async def drop_postgres_database(url: str) -> None:
     connection = await asyncpg.connect(_server_dsn(server))
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def empty_postgres_database(url: str) -> None:
+    """Delete every row of every table except Alembic's version table (a fast per-test reset)."""
+    connection = await asyncpg.connect(_server_dsn(url))
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+        if tables:
+            names = ", ".join(f'"{row["tablename"]}"' for row in tables)
+            await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:
         await connection.close()

@@ -33,3 +33,8 @@ def users_app(
 async def client(users_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with running_app(users_app) as client:
         yield client
+
+
+@pytest.fixture
+def database_name() -> str:
+    return "users"
