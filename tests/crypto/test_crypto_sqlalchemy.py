@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
-from sqlalchemy import String, select, text
+from sqlalchemy import String, make_url, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -18,6 +20,7 @@ from crypto import (
     Sealed,
     encrypted_column,
 )
+from tests.conftest import postgres_url
 
 SERVICES = EncryptionServices("users", Keyring.generate(), BlindIndexKeyring.generate())
 
@@ -34,14 +37,39 @@ class User(Base):
     telephone_number: Mapped[Sealed | None] = encrypted_column(nullable=True)
 
 
-@pytest.fixture
-async def db() -> AsyncIterator[AsyncSession]:
-    engine = create_async_engine("sqlite+aiosqlite://")
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-        yield session
-    await engine.dispose()
+def _plain_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db(request: pytest.FixtureRequest) -> AsyncIterator[AsyncSession]:
+    if request.param == "sqlite":
+        url, server, name = "sqlite+aiosqlite://", None, None
+    else:
+        server = postgres_url()
+        if server is None:
+            pytest.skip("no PostgreSQL server: set TEST_POSTGRES_URL (CI does)")
+        name = f"crypto_test_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(_plain_dsn(server))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        url = make_url(server).set(drivername="postgresql+asyncpg", database=name)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+            yield session
+    finally:
+        await engine.dispose()
+        if server is not None:
+            admin = await asyncpg.connect(_plain_dsn(server))
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()
 
 
 def test_the_model_shows_which_columns_are_encrypted() -> None:
