@@ -26,6 +26,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     InlineFragmentNode,
+    NamedTypeNode,
     NameNode,
     OperationDefinitionNode,
     OperationType,
@@ -67,6 +68,18 @@ class _Group:
     # object __typename at the path -> (representation __typename or None, representation selection)
     requires: dict[str, tuple[str | None, SelSet]] = field(default_factory=dict)
     parents: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A field being planned: `node` on `parent` at `path`, added to `target` of `group`."""
+
+    group: _Group
+    node: FieldNode
+    parent: str
+    path: tuple[str, ...]
+    target: SelSet
+    field_type: str
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,7 @@ class _Planner:
         self.groups: list[_Group] = []
         self.children: dict[tuple[int, str, tuple[str, ...]], _Group] = {}
         self.recorders: list[set[int]] = []
+        self.frames: list[_Frame] = []
         self.depth = 0
         self.graph_order = {name: i for i, name in enumerate(supergraph.subgraph_names)}
 
@@ -386,9 +400,13 @@ class _Planner:
             possible = self.possible(parent) | {parent}
             provides = self.provided_field(provided, possible, name)[1]
         child_path = path + (response_key,) + ("@",) * depth
-        self.plan_selection_set(
-            group, sub_type, node.selection_set, added.sub, child_path, provides
-        )
+        self.frames.append(_Frame(group, node, parent, path, target, sub_type))
+        try:
+            self.plan_selection_set(
+                group, sub_type, node.selection_set, added.sub, child_path, provides
+            )
+        finally:
+            self.frames.pop()
 
     # ---- entity jumps -------------------------------------------------------------------------
 
@@ -443,6 +461,8 @@ class _Planner:
         options = self.jump_options(group, parent, item)
         what = item.name.value if isinstance(item, FieldNode) else f"... on {item.type_condition}"
         if not options:
+            if self.jump_via_ancestor(group, parent, item):
+                return
             raise PlanningError(
                 f"cannot plan {parent}.{what} from subgraph '{group.subgraph}':"
                 " no subgraph resolves it through a @key reachable from there"
@@ -478,6 +498,44 @@ class _Planner:
                 self.plan_fragment(child, fragment_type, item, inner, path, None)
         finally:
             self.depth -= 1
+
+    def jump_via_ancestor(
+        self, group: _Group, parent: str, item: FieldNode | _FragmentItem
+    ) -> bool:
+        """Reach a field of a value type through the nearest enclosing entity.
+
+        A value type (no key) may have fields only some subgraphs define; the way there is an
+        entity above it: fetch `entity { path { to { field } } }` from a subgraph that has it.
+        """
+        node: Any = (
+            item
+            if isinstance(item, FieldNode)
+            else InlineFragmentNode(
+                type_condition=NamedTypeNode(name=NameNode(value=item.type_condition))
+                if item.type_condition
+                else None,
+                directives=(),
+                selection_set=item.selection_set,
+            )
+        )
+        current = parent
+        for frame in reversed(self.frames):
+            if frame.group is not group:
+                return False
+            if frame.field_type != current and not self.types[frame.field_type].is_abstract:
+                return False
+            if frame.field_type != current:
+                node = InlineFragmentNode(
+                    type_condition=NamedTypeNode(name=NameNode(value=current)),
+                    directives=(),
+                    selection_set=SelectionSetNode(selections=(node,)),
+                )
+            node = replace(frame.node, selection_set=SelectionSetNode(selections=(node,)))
+            current = frame.parent
+            if self.types[current].keys and self.jump_options(group, current, node):
+                self.jump(group, current, frame.path, frame.target, node)
+                return True
+        return False
 
     def ensure(
         self,

@@ -64,7 +64,10 @@ def _stock_sku(rep: dict[str, Any]) -> dict[str, Any] | None:
 def _warehouse(rep: dict[str, Any]) -> dict[str, Any] | None:
     location = rep["location"]
     capacity = CAPACITY.get((location["city"], location["country"]))
-    return None if capacity is None else {"location": location, "capacity": capacity}
+    if capacity is None:
+        return None
+    zone = "EMEA" if location["country"] == "DE" else "AMER"
+    return {"location": {**location, "zone": zone}, "capacity": capacity}
 
 
 def keys_transport() -> InProcessTransport:

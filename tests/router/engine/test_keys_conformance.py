@@ -100,3 +100,16 @@ async def test_cheapest_shareable_from_stock_after_jump(gateway: Gateway) -> Non
     # that has it; either is valid for a shareable field, so only check it resolved
     assert outcome.response["data"]["cheapest"]["stock"] == 9
     assert outcome.response["data"]["cheapest"]["name"] in ("catalog s3", "stock s3")
+
+
+async def test_value_type_field_reached_through_the_enclosing_entity(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    # Location has no key; `zone` exists only in stock, reached through Warehouse's nested key.
+    outcome = await gateway.execute("{ skus { warehouse { location { city zone } } } }")
+    assert [s["warehouse"]["location"] for s in outcome.response["data"]["skus"]] == [
+        {"city": "Berlin", "zone": "EMEA"},
+        {"city": "Berlin", "zone": "EMEA"},
+        {"city": "Austin", "zone": "AMER"},
+    ]
+    assert [name for name, _ in transport.requests] == ["catalog", "stock"]

@@ -45,6 +45,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
         "{ skus { warehouse { capacity } topReview { stars } } }",
     ),
     "override_and_shareable": ("keys", "{ skus { title name } }"),
+    "value_type_through_entity": ("keys", "{ skus { warehouse { location { city zone } } } }"),
     "interface_fields_across_subgraphs": (
         "abstract",
         "{ library { title ... on Movie { gross } rating } }",
