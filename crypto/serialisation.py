@@ -3,6 +3,8 @@
 An opened value comes back with the type it was sealed with: ``Decimal`` stays ``Decimal`` (with
 its exponent, so ``"1500.00"`` keeps two decimals), ``date`` stays ``date``.  Lists of enum members
 are stored by member *name* and open as ``list[str]``; callers map names back to their enum.
+An aware ``datetime`` comes back with a fixed UTC offset (equal instant, ``tzinfo`` of type
+``timezone``), since the ISO text carries the offset and not the zone name.
 """
 
 from __future__ import annotations
