@@ -1,0 +1,1 @@
+"""The compliance subgraph: an append-only, hash-chained log of compliance events and audits."""

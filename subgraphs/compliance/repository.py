@@ -1,0 +1,251 @@
+"""Every SQL query of the compliance subgraph. Sessions are the caller's; nothing here commits.
+
+Revisions are only ever inserted. :meth:`ComplianceRepository.lock_chain` is the first write of
+every append: it locks the chain's tip row (a row lock on PostgreSQL; on SQLite the first write
+of a transaction takes the database's reserved lock, the effect of ``BEGIN IMMEDIATE``), so
+concurrent appends queue up and each one reads the tip its predecessor left.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm.exc import StaleDataError
+
+from subgraphs.kit import Conflict, Page, check_page_size, decode_cursor, utcnow
+
+from .domain import KYC_EVENT_TYPES
+from .models import CHAIN_ROW_ID, ComplianceChainRow, ComplianceLogRevisionRow, ComplianceLogRow
+
+__all__ = ["ChainTip", "ComplianceRepository", "CurrentLog", "LogFilter", "ParentPageKey"]
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentLog:
+    """A log and its latest revision: the log's current view."""
+
+    log: ComplianceLogRow
+    revision: ComplianceLogRevisionRow
+
+    @property
+    def id(self) -> str:
+        return self.log.id
+
+
+@dataclass(frozen=True, slots=True)
+class ChainTip:
+    length: int
+    head_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilter:
+    """Optional equality filters of the log lists (``None`` means any)."""
+
+    user_id: str | None = None
+    account_id: str | None = None
+    transaction_id: str | None = None
+    event_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParentPageKey:
+    """One parent's page of logs in a contributed list (the DataLoader key)."""
+
+    parent_id: str
+    first: int | None = None
+    after: str | None = None
+    event_type: str | None = None
+
+
+_CurrentSelect = Select[ComplianceLogRow, ComplianceLogRevisionRow]
+
+
+def _current() -> _CurrentSelect:
+    return select(ComplianceLogRow, ComplianceLogRevisionRow).join(
+        ComplianceLogRevisionRow,
+        and_(
+            ComplianceLogRevisionRow.log_id == ComplianceLogRow.id,
+            ComplianceLogRevisionRow.revision == ComplianceLogRow.version,
+        ),
+    )
+
+
+def _filtered(statement: _CurrentSelect, filters: LogFilter) -> _CurrentSelect:
+    for column, value in (
+        (ComplianceLogRow.user_id, filters.user_id),
+        (ComplianceLogRow.account_id, filters.account_id),
+        (ComplianceLogRow.transaction_id, filters.transaction_id),
+        (ComplianceLogRow.event_type, filters.event_type),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    return statement
+
+
+class ComplianceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # -- current views ----------------------------------------------------------------------------
+
+    async def get_current(self, log_id: str) -> CurrentLog | None:
+        [found] = await self.get_many_current([log_id])
+        return found
+
+    async def get_many_current(self, log_ids: Sequence[str]) -> list[CurrentLog | None]:
+        """Load several logs' current views in one query, in the order of ``log_ids``."""
+        if not log_ids:
+            return []
+        result = await self.session.execute(_current().where(ComplianceLogRow.id.in_(set(log_ids))))
+        found = {log.id: CurrentLog(log, revision) for log, revision in result.tuples()}
+        return [found.get(log_id) for log_id in log_ids]
+
+    async def page(
+        self, filters: LogFilter, *, first: int | None, after: str | None
+    ) -> Page[CurrentLog]:
+        size = check_page_size(first)
+        statement = _filtered(_current(), filters)
+        if after is not None:
+            statement = statement.where(ComplianceLogRow.id > decode_cursor(after))
+        result = await self.session.execute(statement.order_by(ComplianceLogRow.id).limit(size + 1))
+        items = [CurrentLog(log, revision) for log, revision in result.tuples()]
+        return Page(items=items[:size], has_next_page=len(items) > size)
+
+    async def pages_by_parent(
+        self,
+        parent: InstrumentedAttribute[str | None],
+        parent_ids: Sequence[str],
+        *,
+        first: int | None,
+        after: str | None,
+        event_type: str | None,
+    ) -> dict[str, Page[CurrentLog]]:
+        """One page of logs for each parent (user, account, transaction), in one query.
+
+        A window function numbers each parent's logs, so every parent gets its own first page
+        from a single statement whatever the number of parents.
+        """
+        size = check_page_size(first)
+        ranked = select(
+            ComplianceLogRow.id.label("log_id"),
+            func.row_number()
+            .over(partition_by=parent, order_by=ComplianceLogRow.id)
+            .label("position"),
+        ).where(parent.in_(set(parent_ids)))
+        if event_type is not None:
+            ranked = ranked.where(ComplianceLogRow.event_type == event_type)
+        if after is not None:
+            ranked = ranked.where(ComplianceLogRow.id > decode_cursor(after))
+        window = ranked.subquery()
+        statement = (
+            _current()
+            .join(window, window.c.log_id == ComplianceLogRow.id)
+            .where(window.c.position <= size + 1)
+            .order_by(ComplianceLogRow.id)
+        )
+        result = await self.session.execute(statement)
+        grouped: dict[str, list[CurrentLog]] = defaultdict(list)
+        for log, revision in result.tuples():
+            key = getattr(log, parent.key)
+            grouped[key].append(CurrentLog(log, revision))
+        return {
+            parent_id: Page(
+                items=grouped[parent_id][:size], has_next_page=len(grouped[parent_id]) > size
+            )
+            for parent_id in parent_ids
+        }
+
+    async def latest_kyc_events(self, user_ids: Sequence[str]) -> dict[str, str]:
+        """Each user's latest KYC event type (users without one are absent), in one query."""
+        if not user_ids:
+            return {}
+        ranked = (
+            select(
+                ComplianceLogRow.user_id.label("user_id"),
+                ComplianceLogRow.event_type.label("event_type"),
+                func.row_number()
+                .over(partition_by=ComplianceLogRow.user_id, order_by=ComplianceLogRow.id.desc())
+                .label("position"),
+            )
+            .where(ComplianceLogRow.user_id.in_(set(user_ids)))
+            .where(ComplianceLogRow.event_type.in_([event.value for event in KYC_EVENT_TYPES]))
+            .subquery()
+        )
+        result = await self.session.execute(
+            select(ranked.c.user_id, ranked.c.event_type).where(ranked.c.position == 1)
+        )
+        return {user_id: event_type for user_id, event_type in result.tuples()}
+
+    # -- revisions --------------------------------------------------------------------------------
+
+    async def revisions_of(
+        self, log_ids: Sequence[str]
+    ) -> dict[str, list[ComplianceLogRevisionRow]]:
+        """Every revision of each log, oldest first, in one query."""
+        grouped: dict[str, list[ComplianceLogRevisionRow]] = {log_id: [] for log_id in log_ids}
+        if not log_ids:
+            return grouped
+        rows = await self.session.scalars(
+            select(ComplianceLogRevisionRow)
+            .where(ComplianceLogRevisionRow.log_id.in_(set(log_ids)))
+            .order_by(ComplianceLogRevisionRow.log_id, ComplianceLogRevisionRow.revision)
+        )
+        for row in rows:
+            grouped[row.log_id].append(row)
+        return grouped
+
+    async def revision(self, log_id: str, number: int) -> ComplianceLogRevisionRow | None:
+        result = await self.session.scalars(
+            select(ComplianceLogRevisionRow).where(
+                ComplianceLogRevisionRow.log_id == log_id,
+                ComplianceLogRevisionRow.revision == number,
+            )
+        )
+        return result.first()
+
+    # -- appending --------------------------------------------------------------------------------
+
+    async def lock_chain(self) -> ChainTip:
+        """Lock the chain's tip for this transaction and return it (see the module docstring)."""
+        result = await self.session.execute(
+            update(ComplianceChainRow)
+            .where(ComplianceChainRow.id == CHAIN_ROW_ID)
+            .values(length=ComplianceChainRow.length)
+            .returning(ComplianceChainRow.length, ComplianceChainRow.head_hash)
+            .execution_options(synchronize_session=False)
+        )
+        row = result.one_or_none()
+        if row is None:
+            raise RuntimeError("compliance_chain has no tip row: were the migrations applied?")
+        return ChainTip(length=row[0], head_hash=row[1])
+
+    async def advance_chain(self, tip: ChainTip) -> None:
+        """Record the new tip after appending (the chain is locked by :meth:`lock_chain`)."""
+        await self.session.execute(
+            update(ComplianceChainRow)
+            .where(ComplianceChainRow.id == CHAIN_ROW_ID)
+            .values(length=tip.length, head_hash=tip.head_hash, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+    def add(self, row: ComplianceLogRow | ComplianceLogRevisionRow) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        """Write pending changes now, turning constraint and version races into conflicts."""
+        try:
+            await self.session.flush()
+        except (IntegrityError, StaleDataError) as exc:
+            # Appends are serialised by the chain lock, so this is a version race at most.
+            raise Conflict(
+                "The compliance log was amended by someone else; read it again and retry.",
+                reason="STALE_VERSION",
+                field="version",
+            ) from exc

@@ -1,0 +1,301 @@
+"""The rules of compliance logs: validation, owner checks, and appending to the hash chain.
+
+A log is never overwritten or deleted. Creating one appends its first revision; amending one
+appends a new revision with the next number; both go through :meth:`ComplianceService._append`,
+which locks the chain's tip, links the revision to the last one and advances the tip, all in the
+request's transaction (so a refused write leaves neither a revision nor a moved tip behind).
+The service validates the whole input first, then asks the subjects' owners, then writes; it
+never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from crypto import EncryptionSession
+from subgraphs.kit import (
+    Conflict,
+    Issues,
+    NotFound,
+    OwnerClient,
+    Page,
+    new_id,
+    seal_field,
+    utcnow,
+)
+
+from . import rules
+from .chain import content_digest_input, link_hash
+from .domain import ComplianceEventType, ComplianceOutcome
+from .models import ComplianceLogRevisionRow, ComplianceLogRow
+from .repository import ChainTip, ComplianceRepository, CurrentLog, LogFilter
+
+__all__ = [
+    "AMENDABLE_FIELDS",
+    "LOG_ID_PREFIX",
+    "REVISION_ID_PREFIX",
+    "ComplianceLogAmendment",
+    "ComplianceService",
+    "NewComplianceLog",
+]
+
+LOG_ID_PREFIX = "cpl"
+REVISION_ID_PREFIX = "cpr"
+ENTITY = "ComplianceLog"
+# What an amendment may change (snake_case -> GraphQL name). Subjects and the event type are
+# the identity of the event: a different subject or event is a different log.
+AMENDABLE_FIELDS: dict[str, str] = {
+    "outcome": "outcome",
+    "provider": "provider",
+    "log_details": "logDetails",
+    "response_id": "responseId",
+}
+NULLABLE_FIELDS = frozenset({"provider"})
+# Which owning subgraph answers for each subject, and the type it knows it as.
+OWNERS: dict[str, tuple[str, str]] = {
+    "userId": ("users", "User"),
+    "accountId": ("investments", "InvestmentAccount"),
+    "transactionId": ("transactions", "Transaction"),
+}
+MAX_PERFORMED_BY = 100
+MAX_PROVIDER = 100
+MAX_RESPONSE_ID = 200
+
+
+@dataclass(frozen=True, slots=True)
+class NewComplianceLog:
+    """A log to record, as the caller sent it (not yet validated)."""
+
+    event_type: ComplianceEventType
+    outcome: ComplianceOutcome
+    performed_by: str
+    log_details: Any
+    response_id: str
+    user_id: str | None = None
+    account_id: str | None = None
+    transaction_id: str | None = None
+    provider: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceLogAmendment:
+    """A new revision: ``changes`` holds only the fields the caller named (snake_case keys)."""
+
+    log_id: str
+    version: int
+    performed_by: str
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Content:
+    """A revision's content before it is sealed and linked."""
+
+    outcome: ComplianceOutcome
+    provider: str | None
+    performed_by: str
+    log_details: dict[str, Any]
+    response_id: str
+
+
+class ComplianceService:
+    def __init__(
+        self,
+        repository: ComplianceRepository,
+        encryption: EncryptionSession,
+        owners: Mapping[str, OwnerClient] | None = None,
+    ) -> None:
+        self.repository = repository
+        self.encryption = encryption
+        self.owners = dict(owners or {})
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    async def list(
+        self, filters: LogFilter, *, first: int | None, after: str | None
+    ) -> Page[CurrentLog]:
+        return await self.repository.page(filters, first=first, after=after)
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    async def create(self, data: NewComplianceLog) -> CurrentLog:
+        self.encryption.remember_plaintext(data.response_id, data.log_details)
+        issues = Issues()
+        subjects = rules.check_subjects(
+            issues,
+            {
+                "userId": data.user_id,
+                "accountId": data.account_id,
+                "transactionId": data.transaction_id,
+            },
+        )
+        outcome = rules.check_kyc_outcome(issues, data.event_type, data.outcome)
+        performed_by = rules.check_text(
+            issues, "performedBy", data.performed_by, maximum=MAX_PERFORMED_BY
+        )
+        provider = rules.check_optional_text(
+            issues, "provider", data.provider, maximum=MAX_PROVIDER
+        )
+        details = rules.check_details(issues, data.log_details)
+        response_id = rules.check_text(
+            issues, "responseId", data.response_id, maximum=MAX_RESPONSE_ID
+        )
+        issues.raise_if_any()
+        assert subjects is not None and outcome is not None and performed_by is not None
+        assert details is not None and response_id is not None  # for the type checker
+
+        await self._require_subjects(subjects)
+
+        tip = await self.repository.lock_chain()
+        now = utcnow()
+        log = ComplianceLogRow(
+            id=new_id(LOG_ID_PREFIX),
+            created_at=now,
+            updated_at=now,
+            user_id=subjects.get("userId"),
+            account_id=subjects.get("accountId"),
+            transaction_id=subjects.get("transactionId"),
+            event_type=data.event_type.value,
+        )
+        self.repository.add(log)
+        await self.repository.flush()  # the log row first: its revisions refer to it
+        content = _Content(outcome, provider, performed_by, details, response_id)
+        revision = await self._append(tip, log, 1, content)
+        await self.repository.flush()
+        return CurrentLog(log, revision)
+
+    async def amend(self, amendment: ComplianceLogAmendment) -> CurrentLog:
+        unknown = set(amendment.changes) - set(AMENDABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"not amendable: {sorted(unknown)}")
+        self.encryption.remember_plaintext(*amendment.changes.values())
+        issues = Issues()
+        performed_by = rules.check_text(
+            issues, "performedBy", amendment.performed_by, maximum=MAX_PERFORMED_BY
+        )
+        values = self._validated_changes(issues, amendment.changes)
+        issues.raise_if_any()
+        assert performed_by is not None
+
+        # Lock before reading, so the version compared is the one the new revision follows.
+        tip = await self.repository.lock_chain()
+        current = await self.repository.get_current(amendment.log_id)
+        if current is None:
+            raise NotFound(ENTITY, amendment.log_id)
+        if current.log.version != amendment.version:
+            raise Conflict(
+                "The compliance log was amended since this version was read; "
+                "read it again and retry.",
+                reason="STALE_VERSION",
+                field="version",
+                currentVersion=current.log.version,
+            )
+        before = current.revision
+        outcome = values.get("outcome", ComplianceOutcome(before.outcome))
+        event_type = ComplianceEventType(current.log.event_type)
+        if rules.check_kyc_outcome(issues, event_type, outcome) is None:
+            issues.raise_if_any()
+        content = _Content(
+            outcome=outcome,
+            provider=values.get("provider", before.provider),
+            performed_by=performed_by,
+            log_details=(
+                values["log_details"]
+                if "log_details" in values
+                else self._open(before, "log_details")
+            ),
+            response_id=(
+                values["response_id"]
+                if "response_id" in values
+                else str(self._open(before, "response_id"))
+            ),
+        )
+        log = current.log
+        number = log.version + 1
+        revision = await self._append(tip, log, number, content)
+        log.updated_at = revision.created_at
+        await self.repository.flush()  # bumps log.version (checked against the old value)
+        if log.version != number:  # pragma: no cover - version_id_col keeps them in step
+            raise RuntimeError("log version and revision number diverged")
+        return CurrentLog(log, revision)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    async def _append(
+        self, tip: ChainTip, log: ComplianceLogRow, number: int, content: _Content
+    ) -> ComplianceLogRevisionRow:
+        """Seal, link and add revision ``number`` of ``log``; advance the locked tip."""
+        revision = ComplianceLogRevisionRow(
+            id=new_id(REVISION_ID_PREFIX),
+            log_id=log.id,
+            revision=number,
+            chain_index=tip.length + 1,
+            user_id=log.user_id,
+            account_id=log.account_id,
+            transaction_id=log.transaction_id,
+            event_type=log.event_type,
+            outcome=content.outcome.value,
+            provider=content.provider,
+            performed_by=content.performed_by,
+            created_at=utcnow(),
+            previous_hash=tip.head_hash,
+        )
+        seal_field(self.encryption, revision, "log_details", content.log_details)
+        seal_field(self.encryption, revision, "response_id", content.response_id)
+        revision.content_digest = self.encryption.blind_index_reference(
+            content_digest_input(content.log_details, content.response_id)
+        )
+        revision.hash = link_hash(revision)
+        self.repository.add(revision)
+        await self.repository.advance_chain(ChainTip(revision.chain_index, revision.hash))
+        return revision
+
+    def _open(self, revision: ComplianceLogRevisionRow, column: str) -> Any:
+        return self.encryption.open(
+            getattr(revision, column),
+            table=revision.__tablename__,
+            column=column,
+            row_id=revision.id,
+            entity=ENTITY,
+        )
+
+    def _validated_changes(self, issues: Issues, changes: Mapping[str, Any]) -> dict[str, Any]:
+        if not changes:
+            issues.add(
+                "outcome",
+                "an amendment must change at least one of outcome, provider, logDetails, "
+                "responseId",
+            )
+            return {}
+        values: dict[str, Any] = {}
+        for name, value in changes.items():
+            graphql_name = AMENDABLE_FIELDS[name]
+            if value is None and name not in NULLABLE_FIELDS:
+                issues.add(graphql_name, "may not be null; omit it to leave it unchanged")
+                continue
+            before = len(issues)
+            match name:
+                case "outcome":
+                    checked: Any = value
+                case "provider":
+                    checked = rules.check_optional_text(
+                        issues, "provider", value, maximum=MAX_PROVIDER
+                    )
+                case "log_details":
+                    checked = rules.check_details(issues, value)
+                case "response_id":
+                    checked = rules.check_text(issues, "responseId", value, maximum=MAX_RESPONSE_ID)
+            if len(issues) == before:
+                values[name] = checked
+        return values
+
+    async def _require_subjects(self, subjects: Mapping[str, str]) -> None:
+        """Ask each subject's owner that it exists; any status will do (see the ADR)."""
+        for graphql_field, subject_id in subjects.items():
+            owner_name, typename = OWNERS[graphql_field]
+            owner = self.owners.get(owner_name)
+            if owner is None:
+                raise RuntimeError(f"no {owner_name} owner client configured")
+            await owner.require(typename, subject_id, field=graphql_field, fields=("id",))
