@@ -152,6 +152,7 @@ class _Planner:
         self.children: dict[tuple[int, str, tuple[str, ...]], _Group] = {}
         self.recorders: list[set[int]] = []
         self.frames: list[_Frame] = []
+        self.client_aliases = _client_aliases(operation, fragments)
         self.depth = 0
         self.graph_order = {name: i for i, name in enumerate(supergraph.subgraph_names)}
 
@@ -470,7 +471,7 @@ class _Planner:
         if self.depth > _MAX_DEPTH:
             raise PlanningError(f"cannot plan {parent}.{what}: entity jumps do not converge")
         other, rep, key = options[0]
-        key_selection = _internal_selection(key.selection)
+        key_selection = _internal_selection(key.selection, self.client_aliases)
         self.depth += 1
         try:
             key_groups = self.ensure(group, parent, key_selection, target, path)
@@ -489,7 +490,7 @@ class _Planner:
                 field_info = self.types[fragment_type].fields.get(item.name.value)
                 requires = field_info.requires.get(other) if field_info else None
                 if requires is not None:
-                    requires = _internal_selection(requires)
+                    requires = _internal_selection(requires, self.client_aliases)
                     child.parents |= self.ensure(group, parent, requires, target, path)
                     for typename in accepted:
                         self.copy_field_set(child.requires[typename][1], requires, parent)
@@ -731,35 +732,65 @@ class _Planner:
         )
 
 
-def _internal_selection(selection: SelectionSetNode) -> SelectionSetNode:
-    """Alias fields with arguments in a key/requirement selection.
+def _internal_selection(
+    selection: SelectionSetNode, reserved: frozenset[str] = frozenset()
+) -> SelectionSetNode:
+    """Alias fields of a key/requirement selection that could collide with client fields.
 
-    The client may select the same field with other arguments at the same place; a deterministic
-    alias keeps both in one subgraph query. Representations still use the field name.
+    Fields with arguments are always aliased (the client may select the same field with other
+    arguments at the same place); so are fields whose name the client uses as an alias for
+    something else (`id: username`). The alias is deterministic; representations still use
+    the field name.
     """
-    cached = _INTERNAL_CACHE.get(id(selection))
+    cache_key = (id(selection), reserved)
+    cached = _INTERNAL_CACHE.get(cache_key)
     if cached is not None and cached[0] is selection:
         return cached[1]
     items: list[Any] = []
     for item in selection.selections:
         if isinstance(item, FieldNode):
             changes: dict[str, Any] = {}
-            if item.arguments:
+            name = item.name.value
+            if item.arguments or name in reserved:
                 digest = zlib.crc32(_arguments_text(item).encode()) & 0xFFFFFFFF
-                changes["alias"] = NameNode(value=f"_{item.name.value}_{digest:08x}")
+                changes["alias"] = NameNode(value=f"_{name}_{digest:08x}")
             if item.selection_set is not None:
-                changes["selection_set"] = _internal_selection(item.selection_set)
+                changes["selection_set"] = _internal_selection(item.selection_set, reserved)
             items.append(replace(item, **changes) if changes else item)
         elif isinstance(item, InlineFragmentNode):
-            items.append(replace(item, selection_set=_internal_selection(item.selection_set)))
+            items.append(
+                replace(item, selection_set=_internal_selection(item.selection_set, reserved))
+            )
         else:
             items.append(item)
     result = replace(selection, selections=tuple(items))
-    _INTERNAL_CACHE[id(selection)] = (selection, result)
+    if len(_INTERNAL_CACHE) > 10_000:  # unusual alias sets: keep the cache bounded
+        _INTERNAL_CACHE.clear()
+    _INTERNAL_CACHE[cache_key] = (selection, result)
     return result
 
 
-_INTERNAL_CACHE: dict[int, tuple[SelectionSetNode, SelectionSetNode]] = {}
+_INTERNAL_CACHE: dict[tuple[int, frozenset[str]], tuple[SelectionSetNode, SelectionSetNode]] = {}
+
+
+def _client_aliases(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+) -> frozenset[str]:
+    found: set[str] = set()
+
+    def walk(selection_set: SelectionSetNode | None) -> None:
+        for item in selection_set.selections if selection_set else ():
+            if isinstance(item, FieldNode):
+                if item.alias is not None and item.alias.value != item.name.value:
+                    found.add(item.alias.value)
+                walk(item.selection_set)
+            elif isinstance(item, InlineFragmentNode):
+                walk(item.selection_set)
+
+    walk(operation.selection_set)
+    for fragment in fragments.values():
+        walk(fragment.selection_set)
+    return frozenset(found)
 
 
 def _safe(name: str) -> str:

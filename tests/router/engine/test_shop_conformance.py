@@ -287,3 +287,24 @@ def test_plans_are_cached(gateway: Gateway) -> None:
     query = "{ me { name } }"
     assert gateway.plan(query) is gateway.plan(query)
     assert gateway.plan(query) is not gateway.plan("{ me { username } }")
+
+
+async def test_client_alias_named_like_a_key_field_does_not_break_the_jump(
+    gateway: Gateway,
+) -> None:
+    outcome = await run(gateway, "{ me { id: username name: id reviews { body } } }")
+    assert outcome.response == {
+        "data": {"me": {"id": "ada", "name": "u1", "reviews": [{"body": "Love it"}]}}
+    }
+
+
+async def test_variables_reach_entity_fetches_with_their_defaults(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    query = """query Ship($fast: Boolean = true, $first: Int) {
+      topProducts(first: $first) { shippingEstimate(expedited: $fast) } }"""
+    outcome = await run(gateway, query, variables={"first": 1})
+    assert outcome.response == {"data": {"topProducts": [{"shippingEstimate": 60}]}}
+    inventory = next(p for name, p in transport.requests if name == "inventory")
+    assert "$fast: Boolean = true" in inventory["query"]
+    assert "first" not in inventory["variables"]
