@@ -75,7 +75,10 @@ class OwnerClient:
             body = response.json()
         except ValueError as exc:
             raise DependencyUnavailable(self.name, "answer was not JSON") from exc
-        entities = body.get("data", {}).get("_entities") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            raise DependencyUnavailable(self.name, "answer was not a GraphQL response")
+        data = body.get("data")
+        entities = data.get("_entities") if isinstance(data, dict) else None
         if body.get("errors") or not isinstance(entities, list) or len(entities) != expected:
             codes = [
                 (error.get("extensions") or {}).get("code")

@@ -20,6 +20,7 @@ from .app import SubgraphState
 
 __all__ = [
     "GraphQLResult",
+    "HostRouterTransport",
     "QueryCounter",
     "count_queries",
     "execute",
@@ -35,6 +36,25 @@ async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://subgraph") as client:
             yield client
+
+
+class HostRouterTransport(httpx.AsyncBaseTransport):
+    """Send each request to the in-process app named by its host (``http://users/graphql``).
+
+    For a subgraph that checks several owners in one test: give it
+    ``owner_transport=HostRouterTransport({"users": users_app, "investments": investments_app})``
+    and owner URLs such as ``http://users/graphql``. Unknown hosts fail like an unreachable
+    server (``httpx.ConnectError``). The apps must be running (:func:`running_app`).
+    """
+
+    def __init__(self, apps: dict[str, FastAPI]) -> None:
+        self._transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self._transports.get(request.url.host)
+        if transport is None:
+            raise httpx.ConnectError(f"no app for host {request.url.host}", request=request)
+        return await transport.handle_async_request(request)
 
 
 def state_of(app: FastAPI) -> SubgraphState:
