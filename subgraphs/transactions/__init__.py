@@ -1,0 +1,1 @@
+"""The transactions subgraph: deposits, withdrawals and trades, and the cash they leave."""
