@@ -7,6 +7,7 @@ bad input or failing subgraphs.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from router.execution import Executor, RequestContext, Shaper, SubgraphTransport
 from router.planning import PlanningError, QueryPlan, build_plan, select_operation
 from router.supergraph import Supergraph
 
+logger = logging.getLogger(__name__)
 Phase = Literal["parse", "validate", "plan", "execute"]
 _INTROSPECTION_ROOT = frozenset({"__schema", "__type"})
 _KINDS = {
@@ -159,7 +161,13 @@ class Gateway:
         if prepared is not None:
             return prepared
         operation, fragments = select_operation(document, operation_name)
-        plan = build_plan(self.supergraph, document, operation_name)
+        try:
+            plan = build_plan(self.supergraph, document, operation_name)
+        except PlanningError:
+            raise
+        except Exception as exc:  # a planner bug: report it as a planning failure
+            logger.exception("query planning failed")
+            raise PlanningError(f"query planning failed: {type(exc).__name__}") from exc
         kind = _KINDS[operation.operation]
         root = self.schema.get_root_type(operation.operation)
         assert root is not None
@@ -215,6 +223,30 @@ class Gateway:
                 {"errors": [_error(e, "BAD_USER_INPUT") for e in coerced]}, "validate"
             )
         raw_variables = dict(variables or {})
+        try:
+            return await self._run(prepared, raw_variables, coerced.coerced, context)
+        except Exception:  # a router bug: answer with an error, never with a dropped request
+            logger.exception("internal error while executing an operation")
+            return ExecutionOutcome(
+                {
+                    "data": None,
+                    "errors": [
+                        {
+                            "message": "Internal router error",
+                            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                        }
+                    ],
+                },
+                "execute",
+            )
+
+    async def _run(
+        self,
+        prepared: _Prepared,
+        raw_variables: dict[str, Any],
+        coerced: dict[str, Any],
+        context: RequestContext | None,
+    ) -> ExecutionOutcome:
         state = await self.executor.execute(
             prepared.plan, raw_variables, context or RequestContext()
         )
@@ -226,7 +258,7 @@ class Gateway:
                 state.data.update(result.data)
             for error in result.errors or ():
                 state.errors.append(dict(error.formatted))
-        data = prepared.shaper.shape(state.data, coerced.coerced, state.errors)
+        data = prepared.shaper.shape(state.data, coerced, state.errors)
         response: dict[str, Any] = {"data": data}
         if state.errors:
             response["errors"] = state.errors

@@ -9,6 +9,7 @@ subgraph becomes an error entry, never an exception.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,8 @@ from router.planning.nodes import (
     RepTemplate,
     Sequence,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -140,6 +143,10 @@ class Executor:
             response = await self.transport.send(fetch.subgraph, payload, state.context)
         except SubgraphUnavailable as exc:
             state.errors.append(_unavailable_error(fetch.subgraph, exc.reason))
+            return None
+        except Exception as exc:  # a transport bug must not lose the other subgraphs' data
+            logger.exception("transport failed for subgraph %s", fetch.subgraph)
+            state.errors.append(_unavailable_error(fetch.subgraph, type(exc).__name__))
             return None
         if not isinstance(response, dict):
             state.errors.append(_unavailable_error(fetch.subgraph, "malformed response"))

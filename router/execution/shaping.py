@@ -182,9 +182,11 @@ class Shaper:
             concrete = self.schema.type_map.get(typename)
             if not isinstance(concrete, GraphQLObjectType):
                 concrete = self.schema.type_map[static_type]
-            assert isinstance(concrete, GraphQLObjectType | GraphQLInterfaceType)
             for entry in found:
-                self._compile(entry, concrete, static_type)
+                if isinstance(concrete, GraphQLObjectType | GraphQLInterfaceType):
+                    self._compile(entry, concrete, static_type)
+                else:  # a union member the API does not know: only __typename is answerable
+                    entry.kind = _TYPENAME if entry.name == "__typename" else _UNKNOWN
             self._collected[cache_key] = found
         if static_type != self.root_type:  # a tuple of sub-selections has one static type
             slot = self._by_tuple.get(id(selection_sets))
