@@ -77,7 +77,7 @@ class EncryptionSession:
         self._cipher = cipher
         self._index = blind_index
         self.accessed = []
-        self._seen: set[FieldAccess] = set()
+        self._seen: set[tuple[str, str, str]] = set()
         self._plaintexts: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
 
@@ -105,10 +105,10 @@ class EncryptionSession:
             raise TypeError("open needs a Sealed value (as loaded from an encrypted column)")
         value = self._cipher.open(sealed.envelope, self._binding(table, column, row_id))
         self._remember(value)
-        access = FieldAccess(entity or table, row_id, column)
-        if access not in self._seen:
-            self._seen.add(access)
-            self.accessed.append(access)
+        key = (entity or table, row_id, column)
+        if key not in self._seen:  # a tuple: cheaper than building a FieldAccess per read
+            self._seen.add(key)
+            self.accessed.append(FieldAccess(*key))
         return value
 
     def open_as(
