@@ -28,7 +28,13 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from router.execution import Executor, RequestContext, Shaper, SubgraphTransport
-from router.planning import PlanningError, QueryPlan, build_plan, select_operation
+from router.planning import (
+    OperationNotFound,
+    PlanningError,
+    QueryPlan,
+    build_plan,
+    select_operation,
+)
 from router.supergraph import Supergraph
 
 logger = logging.getLogger(__name__)
@@ -204,7 +210,7 @@ class Gateway:
         try:
             prepared = self._prepare(query, parsed.document, operation_name)
         except PlanningError as exc:
-            phase: Phase = "validate" if "operation" in str(exc).lower() else "plan"
+            phase: Phase = "validate" if isinstance(exc, OperationNotFound) else "plan"
             code = "GRAPHQL_VALIDATION_FAILED" if phase == "validate" else "QUERY_PLANNING_FAILED"
             return ExecutionOutcome(
                 {"errors": [{"message": str(exc), "extensions": {"code": code}}]}, phase

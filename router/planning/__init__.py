@@ -10,12 +10,18 @@ from router.planning.nodes import (
     QueryPlan,
     Sequence,
 )
-from router.planning.planner import PlanningError, build_plan, select_operation
+from router.planning.planner import (
+    OperationNotFound,
+    PlanningError,
+    build_plan,
+    select_operation,
+)
 
 __all__ = [
     "EntityType",
     "Fetch",
     "Flatten",
+    "OperationNotFound",
     "Parallel",
     "PlanNode",
     "PlanningError",

@@ -46,7 +46,7 @@ from router.planning.nodes import (
     Sequence,
 )
 from router.planning.selection import SelField, SelSet
-from router.supergraph import FieldInfo, Key, Supergraph, TypeInfo
+from router.supergraph import FieldInfo, Key, Supergraph
 
 _VARIABLE = re.compile(r"\$([_A-Za-z][_0-9A-Za-z]*)")
 _MAX_DEPTH = 24
@@ -55,6 +55,10 @@ _INTROSPECTION_ROOT = frozenset({"__schema", "__type"})
 
 class PlanningError(Exception):
     """The operation cannot be planned over this supergraph (a field nobody can reach)."""
+
+
+class OperationNotFound(PlanningError):
+    """The document has no operation of that name, or several and no name was given."""
 
 
 @dataclass(eq=False)
@@ -108,7 +112,7 @@ def select_operation(
     for operation in operations:
         if operation.name is not None and operation.name.value == operation_name:
             return operation, fragments
-    raise PlanningError(f"Unknown operation named '{operation_name}'.")
+    raise OperationNotFound(f"Unknown operation named '{operation_name}'.")
 
 
 def _directives_text(node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> str:
@@ -816,4 +820,4 @@ def build_plan(
     return _Planner(supergraph, operation, fragments).plan()
 
 
-__all__ = ["PlanningError", "TypeInfo", "build_plan", "select_operation"]
+__all__ = ["OperationNotFound", "PlanningError", "build_plan", "select_operation"]

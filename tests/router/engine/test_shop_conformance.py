@@ -308,3 +308,28 @@ async def test_variables_reach_entity_fetches_with_their_defaults(
     inventory = next(p for name, p in transport.requests if name == "inventory")
     assert "$fast: Boolean = true" in inventory["query"]
     assert "first" not in inventory["variables"]
+
+
+async def test_root_field_error_keeps_its_path_and_conditions_apply_to_root_fields(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    query = """query ($withMe: Boolean!) {
+      user(id: "u3") { username name } me @include(if: $withMe) { username } }"""
+    outcome = await run(gateway, query, variables={"withMe": False})
+    assert outcome.response == {
+        "data": {"user": {"username": "cy", "name": None}},
+        "errors": [{"message": "name is sealed", "path": ["user", "name"]}],
+    }
+
+
+class _BrokenTransport:
+    async def send(self, subgraph: str, payload: dict[str, Any], context: Any) -> dict[str, Any]:
+        raise RuntimeError("bug in a transport")
+
+
+async def test_a_transport_bug_becomes_an_error_not_an_exception() -> None:
+    gateway = Gateway(SUPERGRAPH, _BrokenTransport())
+    outcome = await run(gateway, "{ me { username } }")
+    assert outcome.phase == "execute"
+    assert outcome.response["data"] == {"me": None}
+    assert outcome.response["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
