@@ -157,6 +157,7 @@ class _Planner:
         self.recorders: list[set[int]] = []
         self.frames: list[_Frame] = []
         self.client_aliases = _client_aliases(operation, fragments)
+        self.emitted = 0
         self.depth = 0
         self.graph_order = {name: i for i, name in enumerate(supergraph.subgraph_names)}
 
@@ -661,14 +662,22 @@ class _Planner:
         for group in groups:
             group.parents &= ids
         if all(len(g.parents) <= 1 for g in groups):
+            self.emitted = 0
             tops = [self.emit_tree(g, groups, kind) for g in groups if not g.parents]
+            if self.emitted != len(groups):
+                raise PlanningError("fetches depend on each other in a cycle")
             return tops[0] if len(tops) == 1 else Parallel(tuple(tops))
         by_id = {g.id: g for g in groups}
         level: dict[int, int] = {}
 
+        visiting: set[int] = set()
+
         def level_of(group: _Group) -> int:
             found = level.get(group.id)
             if found is None:
+                if group.id in visiting:
+                    raise PlanningError("fetches depend on each other in a cycle")
+                visiting.add(group.id)
                 found = 1 + max((level_of(by_id[p]) for p in group.parents), default=-1)
                 level[group.id] = found
             return found
@@ -685,6 +694,7 @@ class _Planner:
         self, group: _Group, groups: list[_Group], kind: Literal["query", "mutation"]
     ) -> PlanNode:
         node = self.fetch_node(group, kind)
+        self.emitted += 1
         children = [self.emit_tree(g, groups, kind) for g in groups if group.id in g.parents]
         if not children:
             return node
