@@ -37,7 +37,7 @@ from ._subgraph import (
     named_type,
     type_string,
 )
-from ._types import merge_input_types, merge_output_types, same_shape
+from ._types import is_output_subtype, merge_input_types, merge_output_types
 from .errors import CompositionIssue
 
 KIND_LABELS = {
@@ -294,15 +294,22 @@ class _Merger:
         if merged is None:
             self._type_mismatch("FIELD_TYPE_MISMATCH", "field", coordinate, declared)
             return type_string(resolving[0][1].type)
+        # An @external declaration must promise no less than the subgraphs that resolve it:
+        # the router relies on it when it sends that value to the declaring subgraph.
+        resolvers = [e.graph.name for e, f in resolving if not f.external]
         for entry, field_def in declared:
-            if field_def.external and not same_shape(field_def.type, merged):
+            if field_def.external and not (
+                type_string(field_def.type) == type_string(merged)
+                or is_output_subtype(field_def.type, merged, self.named_subtype)
+            ):
+                where = ", ".join(f'"{n}"' for n in resolvers)
                 self.report(
                     "EXTERNAL_TYPE_MISMATCH",
                     f'Type of field "{coordinate}" is incompatible across subgraphs (where marked '
-                    f'@external): it has type "{type_string(merged)}" in subgraph(s) where it is '
-                    f'resolved but type "{type_string(field_def.type)}" in subgraph '
-                    f'"{entry.graph.name}"',
-                    [entry.graph.name],
+                    f'@external): it has type "{type_string(merged)}" in subgraph'
+                    f"{'s' if len(resolvers) > 1 else ''} {where} but type "
+                    f'"{type_string(field_def.type)}" in subgraph "{entry.graph.name}"',
+                    [*resolvers, entry.graph.name],
                     coordinate,
                 )
         return type_string(merged)

@@ -103,12 +103,30 @@ def _string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _description(text: str | None, indent: str) -> str:
-    if text is None:
+def _arguments(parts: list[str]) -> str:
+    # The reference printers put arguments on one line unless it would exceed 80 characters.
+    if not parts:
         return ""
-    body = text.replace('"""', '\\"""')
-    lines = "\n".join(f"{indent}{line}" if line else "" for line in body.split("\n"))
-    return f'{indent}"""\n{lines}\n{indent}"""\n'
+    line = "(" + ", ".join(parts) + ")"
+    if len(line) > 80:
+        return "(\n  " + "\n".join(parts).replace("\n", "\n  ") + "\n)"
+    return line
+
+
+def _directive(name: str, parts: list[str]) -> str:
+    return f"@{name}{_arguments(parts)}"
+
+
+def _described(description: str | None, text: str) -> str:
+    if description is None:
+        return text
+    return '"""\n' + description.replace('"""', '\\"""') + '\n"""\n' + text
+
+
+def _block(items: list[str]) -> str:
+    if not items:
+        return ""
+    return "{\n  " + "\n".join(items).replace("\n", "\n  ") + "\n}"
 
 
 def _join_type(join: JoinType) -> str:
@@ -121,7 +139,7 @@ def _join_type(join: JoinType) -> str:
         arguments.append("resolvable: false")
     if join.is_interface_object:
         arguments.append("isInterfaceObject: true")
-    return f"@join__type({', '.join(arguments)})"
+    return _directive("join__type", arguments)
 
 
 def _join_field(join: JoinField) -> str:
@@ -142,90 +160,83 @@ def _join_field(join: JoinField) -> str:
         arguments.append(f"overrideLabel: {_string(join.override_label)}")
     if join.used_overridden:
         arguments.append("usedOverridden: true")
-    return f"@join__field({', '.join(arguments)})" if arguments else "@join__field"
+    return _directive("join__field", arguments)
 
 
-def _common(inaccessible: bool, tags: list[str], deprecation: Deprecation | None = None) -> str:
-    parts: list[str] = []
+def _common(
+    inaccessible: bool, tags: list[str], deprecation: Deprecation | None = None
+) -> list[str]:
+    parts = [_directive("tag", [f"name: {_string(tag)}"]) for tag in tags]
     if inaccessible:
         parts.append("@inaccessible")
-    parts.extend(f"@tag(name: {_string(tag)})" for tag in tags)
     if deprecation is not None:
-        parts.append(
-            "@deprecated"
-            if deprecation.reason is None
-            else f"@deprecated(reason: {_string(deprecation.reason)})"
-        )
-    return "".join(f" {part}" for part in parts)
+        reason = [] if deprecation.reason is None else [f"reason: {_string(deprecation.reason)}"]
+        parts.append(_directive("deprecated", reason))
+    return parts
 
 
-def _argument(argument: Argument) -> str:
-    default = f" = {argument.default}" if argument.default is not None else ""
-    return f"{argument.name}: {argument.type}{default}" + _common(
-        argument.inaccessible, argument.tags, argument.deprecation
+def _joined(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def _input_value(value: Argument) -> str:
+    default = f"= {value.default}" if value.default is not None else ""
+    directives = [_join_field(join) for join in value.join_fields]
+    directives += _common(value.inaccessible, value.tags, value.deprecation)
+    return _described(
+        value.description, _joined(f"{value.name}: {value.type}", default, *directives)
     )
 
 
 def _field(field: SupergraphField) -> str:
-    if any(argument.description for argument in field.args):
-        inner = "".join(
-            _description(argument.description, "    ") + f"    {_argument(argument)}\n"
-            for argument in field.args
-        )
-        arguments = f"(\n{inner}  )"
-    elif field.args:
-        arguments = f"({', '.join(_argument(argument) for argument in field.args)})"
-    else:
-        arguments = ""
-    joins = "".join(f" {_join_field(join)}" for join in field.join_fields)
-    return (
-        _description(field.description, "  ")
-        + f"  {field.name}{arguments}: {field.type}{joins}"
-        + _common(field.inaccessible, field.tags, field.deprecation)
+    arguments = _arguments([_input_value(argument) for argument in field.args])
+    directives = [_join_field(join) for join in field.join_fields]
+    directives += _common(field.inaccessible, field.tags, field.deprecation)
+    return _described(
+        field.description, _joined(f"{field.name}{arguments}: {field.type}", *directives)
     )
 
 
 def _type(type_def: SupergraphType) -> str:
     directives = [_join_type(join) for join in type_def.join_types]
     directives += [
-        f"@join__implements(graph: {graph}, interface: {_string(interface)})"
+        _directive("join__implements", [f"graph: {graph}", f"interface: {_string(interface)}"])
         for graph, interface in type_def.implements
     ]
     directives += [
-        f"@join__unionMember(graph: {graph}, member: {_string(member)})"
+        _directive("join__unionMember", [f"graph: {graph}", f"member: {_string(member)}"])
         for graph, member in type_def.union_members
     ]
+    directives += _common(type_def.inaccessible, type_def.tags)
     if type_def.specified_by is not None:
-        directives.append(f"@specifiedBy(url: {_string(type_def.specified_by)})")
-    head = " ".join(directives) + _common(type_def.inaccessible, type_def.tags)
-    description = _description(type_def.description, "")
+        directives.append(_directive("specifiedBy", [f"url: {_string(type_def.specified_by)}"]))
+    name = type_def.name
     if type_def.kind == "scalar":
-        return f"{description}scalar {type_def.name} {head}"
-    if type_def.kind == "union":
-        return f"{description}union {type_def.name} {head} = {' | '.join(type_def.members)}"
-    if type_def.kind == "enum":
-        body = "\n".join(
-            _description(value.description, "  ")
-            + f"  {value.name}"
-            + "".join(f" @join__enumValue(graph: {graph})" for graph in value.graphs)
-            + _common(value.inaccessible, value.tags, value.deprecation)
+        text = _joined("scalar", name, *directives)
+    elif type_def.kind == "union":
+        text = _joined("union", name, *directives, "= " + " | ".join(type_def.members))
+    elif type_def.kind == "enum":
+        values = [
+            _described(
+                value.description,
+                _joined(
+                    value.name,
+                    *(_directive("join__enumValue", [f"graph: {g}"]) for g in value.graphs),
+                    *_common(value.inaccessible, value.tags, value.deprecation),
+                ),
+            )
             for value in type_def.values
-        )
-        return f"{description}enum {type_def.name} {head} {{\n{body}\n}}"
-    if type_def.kind == "input":
-        body = "\n".join(
-            _description(value.description, "  ")
-            + f"  {value.name}: {value.type}"
-            + (f" = {value.default}" if value.default is not None else "")
-            + "".join(f" {_join_field(join)}" for join in value.join_fields)
-            + _common(value.inaccessible, value.tags, value.deprecation)
-            for value in type_def.input_fields
-        )
-        return f"{description}input {type_def.name} {head} {{\n{body}\n}}"
-    keyword = "type" if type_def.kind == "object" else "interface"
-    implements = f" implements {' & '.join(type_def.interfaces)}" if type_def.interfaces else ""
-    body = "\n".join(_field(field) for field in type_def.fields)
-    return f"{description}{keyword} {type_def.name}{implements} {head} {{\n{body}\n}}"
+        ]
+        text = _joined("enum", name, *directives, _block(values))
+    elif type_def.kind == "input":
+        fields = [_input_value(value) for value in type_def.input_fields]
+        text = _joined("input", name, *directives, _block(fields))
+    else:
+        keyword = "type" if type_def.kind == "object" else "interface"
+        implements = "implements " + " & ".join(type_def.interfaces) if type_def.interfaces else ""
+        fields = [_field(field) for field in type_def.fields]
+        text = _joined(keyword, name, implements, *directives, _block(fields))
+    return _described(type_def.description, text)
 
 
 def print_supergraph(supergraph: ComposedSupergraph) -> str:
@@ -248,11 +259,16 @@ def print_supergraph(supergraph: ComposedSupergraph) -> str:
         blocks.append(TAG_DEFINITION)
     if supergraph.uses_inaccessible:
         blocks.append(INACCESSIBLE_DEFINITION)
-    graph_values = "\n".join(
-        f"  {graph.enum} @join__graph(name: {_string(graph.name)}, url: {_string(graph.url)})"
+    graph_values = [
+        _joined(
+            graph.enum,
+            _directive(
+                "join__graph", [f"name: {_string(graph.name)}", f"url: {_string(graph.url)}"]
+            ),
+        )
         for graph in supergraph.graphs
-    )
-    blocks.append(f"enum join__Graph {{\n{graph_values}\n}}")
+    ]
+    blocks.append(_joined("enum join__Graph", _block(graph_values)))
     blocks.extend(supergraph.directive_definitions)
     blocks.extend(_type(type_def) for type_def in supergraph.types)
     return "\n\n".join(blocks) + "\n"

@@ -1,12 +1,13 @@
-"""Basic satisfiability: every field must be reachable from wherever its type can be returned.
+"""Basic satisfiability: every field must be reachable wherever its type can be returned.
 
-From each root field, we follow the object types a subgraph can return (subgraph G returns type
-T at some path). From G the router can get T's fields that G resolves, or jump to another subgraph
-H through one of T's resolvable ``@key``s in H, provided the key's fields are available where it
-stands. A field of T that no such subgraph resolves cannot be queried at that path: composition
-fails and shows the query that cannot be answered, as Apollo's composition does.
+We walk the supergraph from the root fields. A state is a type T at some query path together with
+the subgraphs the router may be "in" at that path (a shareable field returning T may be fetched
+from any subgraph that resolves it). From a subgraph G the router can get T's fields that G
+resolves, or jump to a subgraph H through one of T's resolvable ``@key``s in H whose fields are
+available where it stands. A field of T that no option reaches cannot be queried at that path:
+composition fails and shows the query that cannot be answered, as Apollo's composition does.
 
-This is deliberately a subset of Apollo's full satisfiability check (query graph traversal):
+This is deliberately a subset of Apollo's satisfiability check (a full query-graph traversal):
 abstract types are followed through their implementations in the same subgraph, ``@provides`` is
 taken to make its fields available on every path, ``@requires`` conditions are not checked, and
 fields that only ``@interfaceObject`` subgraphs add are not checked.
@@ -25,9 +26,9 @@ from .errors import CompositionIssue
 
 
 @dataclass(frozen=True)
-class _Position:
-    graph: Graph
+class _State:
     type_name: str
+    graphs: tuple[Graph, ...]  # the subgraphs the router may be in at this path (in graph order)
     path: tuple[str, ...]  # field names from the root, starting with the root type name
 
 
@@ -56,6 +57,14 @@ def _possible_objects(subgraph: Subgraph, type_name: str) -> list[str]:
     return []
 
 
+def _resolvable_key_fields(type_def: TypeDef) -> list[list[str]]:
+    return [
+        [s.name.value for s in key.selection.selections if isinstance(s, FieldNode)]
+        for key in type_def.keys
+        if key.resolvable and key.selection is not None
+    ]
+
+
 class _Checker:
     def __init__(self, supergraph: ComposedSupergraph, issues: list[CompositionIssue]) -> None:
         self.graphs = supergraph.graphs
@@ -63,140 +72,137 @@ class _Checker:
         self.reported: set[tuple[str, str]] = set()
 
     def run(self, roots: list[str]) -> None:
-        queue: deque[_Position] = deque()
-        seen: set[tuple[str, str]] = set()
-        for graph in self.graphs:
-            for root in roots:
-                root_def = graph.subgraph.types.get(root)
-                if root_def is not None and root_def.fields:
-                    queue.append(_Position(graph, root, (root,)))
+        queue: deque[_State] = deque()
+        for root in roots:
+            graphs = tuple(
+                g for g in self.graphs if (t := g.subgraph.types.get(root)) is not None and t.fields
+            )
+            if graphs:
+                queue.append(_State(root, graphs, (root,)))
+        seen: set[tuple[str, tuple[str, ...]]] = set()
         while queue:
-            position = queue.popleft()
-            marker = (position.graph.name, position.type_name)
+            state = queue.popleft()
+            marker = (state.type_name, tuple(g.name for g in state.graphs))
             if marker in seen:
                 continue
             seen.add(marker)
-            reachable = self._reachable_graphs(position)
-            for graph in reachable:
-                if graph is not position.graph:
-                    queue.append(_Position(graph, position.type_name, position.path))
-            if position.type_name not in roots:
-                self._check_fields(position, reachable)
-            type_def = position.graph.subgraph.types[position.type_name]
-            for field_def in type_def.fields.values():
-                if not _resolves(position.graph.subgraph, position.type_name, field_def.name):
+            is_root = state.type_name in roots
+            # Where the router can be for this type: the options, and what each reaches by keys.
+            reachable: list[Graph] = []
+            for graph in state.graphs:
+                for reached in [graph] if is_root else self._reachable_graphs(graph, state):
+                    if reached not in reachable:
+                        reachable.append(reached)
+            resolvers_by_field = self._resolvers(state.type_name)
+            for field_name, resolvers in resolvers_by_field.items():
+                options = [g for g in reachable if g in resolvers]
+                if not options:
+                    if not is_root:
+                        self._report(state, field_name, resolvers)
                     continue
-                for target in _possible_objects(
-                    position.graph.subgraph, named_type(field_def.type)
-                ):
-                    queue.append(
-                        _Position(position.graph, target, (*position.path, field_def.name))
-                    )
+                self._follow(state, field_name, options, queue)
 
-    def _reachable_graphs(self, position: _Position) -> list[Graph]:
-        """Subgraphs the router can reach type T in, starting from one that returned it."""
-        reached = [position.graph]
-        changed = True
-        while changed:
-            changed = False
-            for graph in self.graphs:
-                if graph in reached:
-                    continue
-                type_def = graph.subgraph.types.get(position.type_name)
-                if type_def is None or type_def.kind != "object":
-                    continue
-                keys = self._resolvable_key_fields(type_def)
-                if any(self._key_available(fields, position, reached) for fields in keys):
-                    reached.append(graph)
-                    changed = True
-        return reached
-
-    @staticmethod
-    def _resolvable_key_fields(type_def: TypeDef) -> list[list[str]]:
-        keys: list[list[str]] = []
-        for key in type_def.keys:
-            if key.resolvable and key.selection is not None:
-                keys.append(
-                    [s.name.value for s in key.selection.selections if isinstance(s, FieldNode)]
-                )
-        return keys
-
-    @staticmethod
-    def _key_available(fields: list[str], position: _Position, reached: list[Graph]) -> bool:
-        for field_name in fields:
-            if not any(
-                (g.subgraph.types.get(position.type_name) is not None)
-                and field_name in g.subgraph.types[position.type_name].fields
-                and (
-                    _resolves(g.subgraph, position.type_name, field_name)
-                    or g.subgraph.types[position.type_name].fields[field_name].used_as_key
-                )
-                for g in reached
-            ):
-                return False
-        return True
-
-    def _check_fields(self, position: _Position, reachable: list[Graph]) -> None:
-        type_name = position.type_name
-        declared: dict[str, list[Graph]] = {}
+    def _resolvers(self, type_name: str) -> dict[str, list[Graph]]:
+        resolvers: dict[str, list[Graph]] = {}
         for graph in self.graphs:
             type_def = graph.subgraph.types.get(type_name)
             if type_def is None or type_def.kind != "object":
                 continue
             for field_name in type_def.fields:
                 if _resolves(graph.subgraph, type_name, field_name):
-                    declared.setdefault(field_name, []).append(graph)
-        for field_name, resolvers in declared.items():
-            if any(graph in reachable for graph in resolvers):
-                continue
-            if (type_name, field_name) in self.reported:
-                continue
-            self.reported.add((type_name, field_name))
-            self._report(position, field_name, resolvers)
+                    resolvers.setdefault(field_name, []).append(graph)
+        return resolvers
 
-    def _report(self, position: _Position, field_name: str, resolvers: list[Graph]) -> None:
-        type_name = position.type_name
+    def _follow(
+        self, state: _State, field_name: str, options: list[Graph], queue: deque[_State]
+    ) -> None:
+        by_target: dict[str, list[Graph]] = {}
+        for graph in options:
+            field_def = graph.subgraph.types[state.type_name].fields[field_name]
+            for target in _possible_objects(graph.subgraph, named_type(field_def.type)):
+                by_target.setdefault(target, []).append(graph)
+        for target, graphs in by_target.items():
+            queue.append(_State(target, tuple(graphs), (*state.path, field_name)))
+
+    def _reachable_graphs(self, start: Graph, state: _State) -> list[Graph]:
+        """Subgraphs the router can reach type T in from ``start``, through resolvable keys."""
+        reached = [start]
+        changed = True
+        while changed:
+            changed = False
+            for graph in self.graphs:
+                if graph in reached:
+                    continue
+                type_def = graph.subgraph.types.get(state.type_name)
+                if type_def is None or type_def.kind != "object":
+                    continue
+                keys = _resolvable_key_fields(type_def)
+                if any(self._key_available(fields, state.type_name, reached) for fields in keys):
+                    reached.append(graph)
+                    changed = True
+        return reached
+
+    @staticmethod
+    def _key_available(fields: list[str], type_name: str, reached: list[Graph]) -> bool:
+        def available(graph: Graph, field_name: str) -> bool:
+            type_def = graph.subgraph.types.get(type_name)
+            if type_def is None or field_name not in type_def.fields:
+                return False
+            return (
+                _resolves(graph.subgraph, type_name, field_name)
+                or type_def.fields[field_name].used_as_key
+            )
+
+        return all(any(available(g, name) for g in reached) for name in fields)
+
+    def _report(self, state: _State, field_name: str, resolvers: list[Graph]) -> None:
+        type_name = state.type_name
         coordinate = f"{type_name}.{field_name}"
-        fields = [*position.path[1:], field_name]
+        if (type_name, field_name) in self.reported:
+            return
+        self.reported.add((type_name, field_name))
+        fields = [*state.path[1:], field_name]
         query_lines = ["{"]
         for depth, name in enumerate(fields, start=1):
-            suffix = " {" if depth < len(fields) else ""
-            query_lines.append("  " * depth + name + suffix)
+            query_lines.append("  " * depth + name + (" {" if depth < len(fields) else ""))
         query_lines.extend("  " * depth + "}" for depth in range(len(fields) - 1, -1, -1))
-        reasons = [f'  - cannot find field "{coordinate}".']
-        for graph in resolvers:
-            type_def = graph.subgraph.types[type_name]
-            if not type_def.keys:
-                why = f'type "{type_name}" has no @key defined in subgraph "{graph.name}"'
-            elif not any(key.resolvable for key in type_def.keys):
-                why = (
-                    f'none of the @key defined on type "{type_name}" in subgraph "{graph.name}" '
-                    'are resolvable (they are all declared with their "resolvable" argument set '
-                    "to false)"
+        lines = [
+            "The following supergraph API query:",
+            *query_lines,
+            "cannot be satisfied by the subgraphs because:",
+        ]
+        for start in state.graphs:
+            lines.append(f'- from subgraph "{start.name}":')
+            lines.append(f'  - cannot find field "{coordinate}".')
+            for graph in resolvers:
+                lines.append(
+                    f'  - cannot move to subgraph "{graph.name}", which has field '
+                    f'"{coordinate}", because {self._why(graph, start, type_name)}.'
                 )
-            else:
-                why = (
-                    f'none of the @key of type "{type_name}" in subgraph "{graph.name}" can be '
-                    f'satisfied from subgraph "{position.graph.name}"'
-                )
-            reasons.append(
-                f'  - cannot move to subgraph "{graph.name}", which has field "{coordinate}", '
-                f"because {why}."
-            )
-        message = (
-            "The following supergraph API query:\n"
-            + "\n".join(query_lines)
-            + "\ncannot be satisfied by the subgraphs because:\n"
-            + f'- from subgraph "{position.graph.name}":\n'
-            + "\n".join(reasons)
-        )
         self.issues.append(
             CompositionIssue(
                 "SATISFIABILITY_ERROR",
-                message,
-                (position.graph.name, *(graph.name for graph in resolvers)),
+                "\n".join(lines),
+                tuple(
+                    dict.fromkeys([*(g.name for g in state.graphs), *(g.name for g in resolvers)])
+                ),
                 coordinate,
             )
+        )
+
+    @staticmethod
+    def _why(graph: Graph, start: Graph, type_name: str) -> str:
+        type_def = graph.subgraph.types[type_name]
+        if not type_def.keys:
+            return f'type "{type_name}" has no @key defined in subgraph "{graph.name}"'
+        if not any(key.resolvable for key in type_def.keys):
+            return (
+                f'none of the @key defined on type "{type_name}" in subgraph "{graph.name}" are '
+                'resolvable (they are all declared with their "resolvable" argument set to false)'
+            )
+        return (
+            f'none of the @key of type "{type_name}" in subgraph "{graph.name}" can be satisfied '
+            f'from subgraph "{start.name}"'
         )
 
 

@@ -435,7 +435,8 @@ class _Reader:
             if type_def.name == "Query":
                 for plumbing in FEDERATION_PLUMBING_QUERY_FIELDS:
                     type_def.fields.pop(plumbing, None)
-        return types
+        order = _first_mentions(document, set(types), self.root_renames)
+        return {name: types[name] for name in sorted(types, key=order.__getitem__)}
 
     def _is_interface_object(self, definition: DefinitionNode) -> bool:
         return isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode) and any(
@@ -641,6 +642,55 @@ class _Flags:
 
     inaccessible: bool = False
     tags: list[str] = field(default_factory=list)
+
+
+def _first_mentions(
+    document: DocumentNode, names: set[str], renames: dict[str, str]
+) -> dict[str, int]:
+    """Order types by first mention, the order in which the reference composers list them.
+
+    A type counts as mentioned where it is defined, and also, for an enum, where a field, an
+    object field's argument or an input field uses it, and, for an interface, where an object
+    declares that it implements it.
+    """
+    enums = {
+        d.name.value
+        for d in document.definitions
+        if isinstance(d, EnumTypeDefinitionNode | EnumTypeExtensionNode)
+    }
+    order: dict[str, int] = {}
+
+    def mention(name: str) -> None:
+        name = renames.get(name, name)
+        if name in names and name not in order:
+            order[name] = len(order)
+
+    for definition in document.definitions:
+        if not isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
+            continue
+        mention(definition.name.value)
+        if isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode):
+            for interface in definition.interfaces or ():
+                mention(interface.name.value)
+        if isinstance(
+            definition,
+            ObjectTypeDefinitionNode
+            | ObjectTypeExtensionNode
+            | InterfaceTypeDefinitionNode
+            | InterfaceTypeExtensionNode,
+        ):
+            is_object = isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode)
+            for field_node in definition.fields or ():
+                if named_type(field_node.type) in enums:
+                    mention(named_type(field_node.type))
+                for arg in field_node.arguments or ():
+                    if is_object and named_type(arg.type) in enums:
+                        mention(named_type(arg.type))
+        elif isinstance(definition, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
+            for input_field in definition.fields or ():
+                if named_type(input_field.type) in enums:
+                    mention(named_type(input_field.type))
+    return order
 
 
 def _argument(directive: DirectiveNode, name: str) -> ValueNode | None:

@@ -55,6 +55,14 @@ def test_reference_composes_the_same_supergraph(reference: dict[str, Any], name:
 
 
 @pytest.mark.parametrize("name", sorted(VALID_GRAPHS))
+def test_our_supergraph_is_printed_exactly_like_the_reference(
+    reference: dict[str, Any], name: str
+) -> None:
+    theirs = reference["compose"][f"valid:{name}"]["supergraphSdl"]
+    assert compose(VALID_GRAPHS[name]) == theirs + "\n"  # same text; ours ends with a newline
+
+
+@pytest.mark.parametrize("name", sorted(VALID_GRAPHS))
 def test_reference_reads_our_supergraph(reference: dict[str, Any], name: str) -> None:
     ours = _printed(reference["public"][f"ours:{name}"])
     theirs = _printed(reference["public"][f"theirs:{name}"])

@@ -41,4 +41,6 @@ def test_reference_composer_agrees_on_the_project_supergraph(node_tools: Path) -
     sources = load_subgraphs_from_dir(SCHEMA_DIR)
     theirs = guild_compose(node_tools, sources)
     assert "supergraphSdl" in theirs, theirs.get("errors")
-    assert normalise(compose(sources)) == normalise(theirs["supergraphSdl"])
+    ours = compose(sources)
+    assert normalise(ours) == normalise(theirs["supergraphSdl"])
+    assert ours == theirs["supergraphSdl"] + "\n"
