@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -20,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from subgraphs.kit import Conflict, Page, check_page_size, decode_cursor, utcnow
 
+from .chain import GENESIS_HASH
 from .domain import KYC_EVENT_TYPES
 from .models import CHAIN_ROW_ID, ComplianceChainRow, ComplianceLogRevisionRow, ComplianceLogRow
 
@@ -104,7 +107,7 @@ class ComplianceRepository:
         if not log_ids:
             return []
         result = await self.session.execute(_current().where(ComplianceLogRow.id.in_(set(log_ids))))
-        found = {log.id: CurrentLog(log, revision) for log, revision in result.tuples()}
+        found = {log.id: CurrentLog(log, revision) for log, revision in result}
         return [found.get(log_id) for log_id in log_ids]
 
     async def page(
@@ -115,7 +118,7 @@ class ComplianceRepository:
         if after is not None:
             statement = statement.where(ComplianceLogRow.id > decode_cursor(after))
         result = await self.session.execute(statement.order_by(ComplianceLogRow.id).limit(size + 1))
-        items = [CurrentLog(log, revision) for log, revision in result.tuples()]
+        items = [CurrentLog(log, revision) for log, revision in result]
         return Page(items=items[:size], has_next_page=len(items) > size)
 
     async def pages_by_parent(
@@ -152,7 +155,7 @@ class ComplianceRepository:
         )
         result = await self.session.execute(statement)
         grouped: dict[str, list[CurrentLog]] = defaultdict(list)
-        for log, revision in result.tuples():
+        for log, revision in result:
             key = getattr(log, parent.key)
             grouped[key].append(CurrentLog(log, revision))
         return {
@@ -181,7 +184,7 @@ class ComplianceRepository:
         result = await self.session.execute(
             select(ranked.c.user_id, ranked.c.event_type).where(ranked.c.position == 1)
         )
-        return {user_id: event_type for user_id, event_type in result.tuples()}
+        return {user_id: event_type for user_id, event_type in result}
 
     # -- revisions --------------------------------------------------------------------------------
 
@@ -214,6 +217,19 @@ class ComplianceRepository:
 
     async def lock_chain(self) -> ChainTip:
         """Lock the chain's tip for this transaction and return it (see the module docstring)."""
+        tip = await self._lock_tip()
+        if tip is None:
+            # The first migration makes the tip row; an empty database reset by truncation (or
+            # restored without it) gets it back here, but only while the chain is empty too.
+            if await self.session.scalar(select(ComplianceLogRevisionRow.id).limit(1)):
+                raise RuntimeError("the hash chain's tip row is missing: run `chain verify`")
+            await self._create_empty_tip()
+            tip = await self._lock_tip()
+            if tip is None:  # pragma: no cover - the row was just made
+                raise RuntimeError("the hash chain's tip row could not be created")
+        return tip
+
+    async def _lock_tip(self) -> ChainTip | None:
         result = await self.session.execute(
             update(ComplianceChainRow)
             .where(ComplianceChainRow.id == CHAIN_ROW_ID)
@@ -222,9 +238,21 @@ class ComplianceRepository:
             .execution_options(synchronize_session=False)
         )
         row = result.one_or_none()
-        if row is None:
-            raise RuntimeError("compliance_chain has no tip row: were the migrations applied?")
-        return ChainTip(length=row[0], head_hash=row[1])
+        return None if row is None else ChainTip(length=row[0], head_hash=row[1])
+
+    async def _create_empty_tip(self) -> None:
+        values = {
+            "id": CHAIN_ROW_ID,
+            "length": 0,
+            "head_hash": GENESIS_HASH,
+            "updated_at": utcnow(),
+        }
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        # Two first appends may race here: the loser's insert does nothing, then waits on the lock.
+        await self.session.execute(
+            insert(ComplianceChainRow).values(values).on_conflict_do_nothing(index_elements=["id"])
+        )
 
     async def advance_chain(self, tip: ChainTip) -> None:
         """Record the new tip after appending (the chain is locked by :meth:`lock_chain`)."""
