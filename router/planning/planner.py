@@ -501,6 +501,9 @@ class _Planner:
                         self.copy_field_set(child.requires[typename][1], requires, parent)
                 self.plan_field(child, fragment_type, item, inner, path, None, allow_requires=True)
             else:
+                # the real __typename replaces the interface object's placeholder on merge, so
+                # that type conditions match when shaping
+                inner.field("__typename", "__typename", leaf=True)
                 self.plan_fragment(child, fragment_type, item, inner, path, None)
         finally:
             self.depth -= 1

@@ -132,3 +132,34 @@ async def test_interface_object_root_field_resolves_real_types(
     }
     media = [p for name, p in transport.requests if name == "media"]
     assert media[0]["variables"]["representations"][0] == {"__typename": "Media", "id": "b1"}
+
+
+async def test_type_condition_below_interface_object_without_typename(gateway: Gateway) -> None:
+    outcome = await gateway.execute("{ topRated { ... on Node { id } rating } }")
+    assert outcome.response == {
+        "data": {
+            "topRated": [
+                {"id": "b1", "rating": 5},
+                {"id": "m1", "rating": 4},
+                {"id": "m2", "rating": 3},
+            ]
+        }
+    }
+
+
+async def test_interface_object_field_through_union_and_nested_fragments(gateway: Gateway) -> None:
+    outcome = await gateway.execute(
+        """{ search(term: "") { __typename ...F } }
+           fragment F on SearchResult {
+             ... on Media { rating } ... on Person { films { ... on Media { rating } } } }"""
+    )
+    assert outcome.response == {
+        "data": {
+            "search": [
+                {"__typename": "Book", "rating": 5},
+                {"__typename": "Movie", "rating": 4},
+                {"__typename": "Movie", "rating": 3},
+                {"__typename": "Person", "films": [{"rating": 4}]},
+            ]
+        }
+    }
