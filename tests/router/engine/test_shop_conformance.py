@@ -333,3 +333,14 @@ async def test_a_transport_bug_becomes_an_error_not_an_exception() -> None:
     assert outcome.phase == "execute"
     assert outcome.response["data"] == {"me": None}
     assert outcome.response["errors"][0]["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+async def test_one_entities_request_per_plan_node_whatever_the_list_size(
+    gateway: Gateway, transport: InProcessTransport, size: int
+) -> None:
+    outcome = await run(gateway, f"{{ topProducts(first: {size}) {{ inStock reviews {{ id }} }} }}")
+    assert len(outcome.response["data"]["topProducts"]) == size
+    for subgraph in ("inventory", "reviews"):
+        (payload,) = [p for name, p in transport.requests if name == subgraph]
+        assert len(payload["variables"]["representations"]) == size
