@@ -71,8 +71,8 @@ def make_database_url(
     """Return ``make(name)``: the URL of an empty database called ``name`` for this test.
 
     SQLite: a new file in the test's folder. PostgreSQL: one database per name for the whole
-    session, emptied (all tables truncated, migrations kept) each time a test asks for it, which
-    is much faster than creating a database per test. Use each name once per test.
+    session, emptied (its schema dropped and recreated) each time a test asks for it, which is
+    much faster than creating a database per test. Use each name once per test.
     """
 
     async def make(name: str) -> str:
