@@ -208,6 +208,10 @@ class JoinReader:
             graph = self._graph(args["graph"], f"{parent.name}.{name}")
             if args.get("external"):
                 external.add(graph)
+            elif args.get("override") and args.get("overrideLabel"):
+                # Progressive override: labels are treated as disabled, so the field stays with
+                # the subgraph it is moving away from (which keeps its own join__field).
+                continue
             elif not args.get("usedOverridden"):
                 resolving.add(graph)
             if args.get("requires"):

@@ -81,6 +81,8 @@ def _executable_document(sdl: str) -> DocumentNode:
 class TestSubgraph:
     """One subgraph: its SDL plus resolvers; unspecified fields read dict keys."""
 
+    __test__ = False  # not a pytest test class despite the name
+
     name: str
     sdl: str
     resolvers: Mapping[str, Mapping[str, Resolver]] = field(default_factory=dict)

@@ -21,7 +21,7 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("scenario", ["shop", "keys", "abstract", "requires"])
+@pytest.mark.parametrize("scenario", ["shop", "keys", "abstract", "requires", "features"])
 def test_fixture_supergraphs_load_with_a_clean_api_schema(scenario: str) -> None:
     supergraph = Supergraph.from_sdl((FIXTURES / scenario / "supergraph.graphql").read_text())
     api = print_schema(supergraph.api_schema)
