@@ -20,7 +20,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-__all__ = ["alembic_config", "run_alembic_env", "upgrade", "upgrade_sync"]
+__all__ = ["alembic_config", "migration_drift", "run_alembic_env", "upgrade", "upgrade_sync"]
 
 
 def alembic_config(database_url: str, migrations_dir: Path) -> Config:
@@ -91,3 +91,21 @@ def run_alembic_env(target_metadata: MetaData) -> None:
         if url is None:
             raise RuntimeError("alembic configuration has no sqlalchemy.url")
         asyncio.run(_run_with_own_engine(url, target_metadata))
+
+
+def _drift_on(connection: Connection, target_metadata: MetaData) -> list[Any]:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, target_metadata))
+
+
+async def migration_drift(engine: AsyncEngine, target_metadata: MetaData) -> list[Any]:
+    """Return the differences between the migrated database and the models (empty when in sync).
+
+    A test asserts this is empty after the app migrated a fresh database, so a model change
+    without its migration (or the reverse) fails in CI instead of in production.
+    """
+    async with engine.connect() as connection:
+        return await connection.run_sync(_drift_on, target_metadata)
