@@ -83,3 +83,11 @@ async def test_owner_answering_badly_is_a_retryable_refusal(
         users = OwnerClient("users", "http://users/graphql", http)
         with pytest.raises(DependencyUnavailable):
             await users.require("User", "usr_x", field="userId")
+
+
+async def test_host_router_refuses_unknown_hosts_like_a_dead_server(users_app: FastAPI) -> None:
+    async with httpx.AsyncClient(transport=HostRouterTransport({"users": users_app})) as http:
+        investments = OwnerClient("investments", "http://investments/graphql", http)
+        with pytest.raises(DependencyUnavailable) as caught:
+            await investments.require("InvestmentAccount", "acc_x", field="accountId")
+    assert caught.value.extensions["dependency"] == "investments"
