@@ -9,10 +9,8 @@ contributes to them. Groups then become `Fetch`/`Flatten` nodes arranged by thei
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from graphql import (
@@ -21,8 +19,6 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     InlineFragmentNode,
@@ -32,53 +28,32 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     get_named_type,
-    print_ast,
 )
 
-from router.planning.nodes import (
-    EntityType,
-    Fetch,
-    Flatten,
-    Parallel,
-    PlanNode,
-    QueryPlan,
-    RepTemplate,
-    Sequence,
+from router.planning.emit import PlanEmitter
+from router.planning.errors import OperationNotFound, PlanningError
+from router.planning.groups import FetchGroup
+from router.planning.nodes import QueryPlan
+from router.planning.operation import (
+    arguments_text,
+    client_aliases,
+    directives_text,
+    internal_selection,
+    select_operation,
+    unwrap,
 )
-from router.planning.selection import SelField, SelSet
+from router.planning.selection import SelSet
 from router.supergraph import FieldInfo, Key, Supergraph
 
-_VARIABLE = re.compile(r"\$([_A-Za-z][_0-9A-Za-z]*)")
 _MAX_DEPTH = 24
 _INTROSPECTION_ROOT = frozenset({"__schema", "__type"})
-
-
-class PlanningError(Exception):
-    """The operation cannot be planned over this supergraph (a field nobody can reach)."""
-
-
-class OperationNotFound(PlanningError):
-    """The document has no operation of that name, or several and no name was given."""
-
-
-@dataclass(eq=False)
-class _Group:
-    id: int
-    subgraph: str
-    path: tuple[str, ...]
-    entity: bool
-    parent: int | None
-    selection: SelSet = field(default_factory=SelSet)
-    # object __typename at the path -> (representation __typename or None, representation selection)
-    requires: dict[str, tuple[str | None, SelSet]] = field(default_factory=dict)
-    parents: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
 class _Frame:
     """A field being planned: `node` on `parent` at `path`, added to `target` of `group`."""
 
-    group: _Group
+    group: FetchGroup
     node: FieldNode
     parent: str
     path: tuple[str, ...]
@@ -95,51 +70,6 @@ class _FragmentItem:
     selection_set: SelectionSetNode
 
 
-def select_operation(
-    document: DocumentNode, operation_name: str | None
-) -> tuple[OperationDefinitionNode, dict[str, FragmentDefinitionNode]]:
-    """Return the operation to run (by name, or the only one) and the document's fragments."""
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    if operation_name is None:
-        if len(operations) != 1:
-            raise PlanningError(
-                "Must provide operation name if query contains multiple operations."
-            )
-        return operations[0], fragments
-    for operation in operations:
-        if operation.name is not None and operation.name.value == operation_name:
-            return operation, fragments
-    raise OperationNotFound(f"Unknown operation named '{operation_name}'.")
-
-
-def _directives_text(node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> str:
-    if not node.directives:
-        return ""
-    return " " + " ".join(print_ast(d) for d in node.directives)
-
-
-def _arguments_text(node: FieldNode) -> str:
-    if not node.arguments:
-        return ""
-    return "(" + ", ".join(print_ast(a) for a in node.arguments) + ")"
-
-
-def _unwrap(type_: GraphQLOutputType) -> tuple[int, GraphQLOutputType]:
-    """Return how many list levels wrap the named type."""
-    depth = 0
-    while True:
-        if isinstance(type_, GraphQLNonNull):
-            type_ = type_.of_type
-        elif isinstance(type_, GraphQLList):
-            depth += 1
-            type_ = type_.of_type
-        else:
-            return depth, type_
-
-
 class _Planner:
     def __init__(
         self,
@@ -152,12 +82,11 @@ class _Planner:
         self.schema = supergraph.schema
         self.operation = operation
         self.fragments = fragments
-        self.groups: list[_Group] = []
-        self.children: dict[tuple[int, str, tuple[str, ...]], _Group] = {}
+        self.groups: list[FetchGroup] = []
+        self.children: dict[tuple[int, str, tuple[str, ...]], FetchGroup] = {}
         self.recorders: list[set[int]] = []
         self.frames: list[_Frame] = []
-        self.client_aliases = _client_aliases(operation, fragments)
-        self.emitted = 0
+        self.client_aliases = client_aliases(operation, fragments)
         self.depth = 0
         self.graph_order = {name: i for i, name in enumerate(supergraph.subgraph_names)}
 
@@ -238,9 +167,9 @@ class _Planner:
     # ---- groups -----------------------------------------------------------------------------
 
     def new_group(
-        self, subgraph: str, path: tuple[str, ...], entity: bool, parent: _Group | None
-    ) -> _Group:
-        group = _Group(
+        self, subgraph: str, path: tuple[str, ...], entity: bool, parent: FetchGroup | None
+    ) -> FetchGroup:
+        group = FetchGroup(
             id=len(self.groups),
             subgraph=subgraph,
             path=path,
@@ -252,7 +181,7 @@ class _Planner:
         self.groups.append(group)
         return group
 
-    def child_group(self, parent: _Group, subgraph: str, path: tuple[str, ...]) -> _Group:
+    def child_group(self, parent: FetchGroup, subgraph: str, path: tuple[str, ...]) -> FetchGroup:
         key = (parent.id, subgraph, path)
         group = self.children.get(key)
         if group is None:
@@ -260,7 +189,7 @@ class _Planner:
             self.children[key] = group
         return group
 
-    def touch(self, group: _Group) -> None:
+    def touch(self, group: FetchGroup) -> None:
         for recorder in self.recorders:
             recorder.add(group.id)
 
@@ -268,7 +197,7 @@ class _Planner:
 
     def plan_selection_set(
         self,
-        group: _Group,
+        group: FetchGroup,
         parent: str,
         selection_set: SelectionSetNode,
         target: SelSet,
@@ -285,7 +214,7 @@ class _Planner:
                     parent,
                     _FragmentItem(
                         condition.name.value if condition else None,
-                        _directives_text(selection),
+                        directives_text(selection),
                         selection.selection_set,
                     ),
                     target,
@@ -299,7 +228,7 @@ class _Planner:
                     parent,
                     _FragmentItem(
                         definition.type_condition.name.value,
-                        _directives_text(selection),
+                        directives_text(selection),
                         definition.selection_set,
                     ),
                     target,
@@ -309,7 +238,7 @@ class _Planner:
 
     def plan_fragment(
         self,
-        group: _Group,
+        group: FetchGroup,
         parent: str,
         item: _FragmentItem,
         target: SelSet,
@@ -346,7 +275,7 @@ class _Planner:
 
     def plan_field(
         self,
-        group: _Group,
+        group: FetchGroup,
         parent: str,
         node: FieldNode,
         target: SelSet,
@@ -356,7 +285,7 @@ class _Planner:
     ) -> None:
         name = node.name.value
         graph = group.subgraph
-        directives = _directives_text(node)
+        directives = directives_text(node)
         if name == "__typename":
             if self.is_interface_object(graph, parent):
                 self.jump(group, parent, path, target, node)
@@ -379,7 +308,7 @@ class _Planner:
 
     def add_field(
         self,
-        group: _Group,
+        group: FetchGroup,
         parent: str,
         node: FieldNode,
         target: SelSet,
@@ -390,9 +319,9 @@ class _Planner:
         name = node.name.value
         response_key = node.alias.value if node.alias else name
         field_type = self.field_type(parent, name)
-        depth, named = _unwrap(field_type)
+        depth, named = unwrap(field_type)
         leaf = node.selection_set is None
-        added = target.field(response_key, name, _arguments_text(node), directives, leaf=leaf)
+        added = target.field(response_key, name, arguments_text(node), directives, leaf=leaf)
         self.touch(group)
         if leaf or node.selection_set is None:
             return
@@ -417,7 +346,7 @@ class _Planner:
     # ---- entity jumps -------------------------------------------------------------------------
 
     def jump_options(
-        self, group: _Group, parent: str, item: FieldNode | _FragmentItem
+        self, group: FetchGroup, parent: str, item: FieldNode | _FragmentItem
     ) -> list[tuple[str, str | None, Key]]:
         graph = group.subgraph
         info = self.types[parent]
@@ -458,7 +387,7 @@ class _Planner:
 
     def jump(
         self,
-        group: _Group,
+        group: FetchGroup,
         parent: str,
         path: tuple[str, ...],
         target: SelSet,
@@ -476,7 +405,7 @@ class _Planner:
         if self.depth > _MAX_DEPTH:
             raise PlanningError(f"cannot plan {parent}.{what}: entity jumps do not converge")
         other, rep, key = options[0]
-        key_selection = _internal_selection(key.selection, self.client_aliases)
+        key_selection = internal_selection(key.selection, self.client_aliases)
         self.depth += 1
         try:
             key_groups = self.ensure(group, parent, key_selection, target, path)
@@ -495,7 +424,7 @@ class _Planner:
                 field_info = self.types[fragment_type].fields.get(item.name.value)
                 requires = field_info.requires.get(other) if field_info else None
                 if requires is not None:
-                    requires = _internal_selection(requires, self.client_aliases)
+                    requires = internal_selection(requires, self.client_aliases)
                     child.parents |= self.ensure(group, parent, requires, target, path)
                     for typename in accepted:
                         self.copy_field_set(child.requires[typename][1], requires, parent)
@@ -509,7 +438,7 @@ class _Planner:
             self.depth -= 1
 
     def jump_via_ancestor(
-        self, group: _Group, parent: str, item: FieldNode | _FragmentItem
+        self, group: FetchGroup, parent: str, item: FieldNode | _FragmentItem
     ) -> bool:
         """Reach a field of a value type through the nearest enclosing entity.
 
@@ -548,7 +477,7 @@ class _Planner:
 
     def ensure(
         self,
-        group: _Group,
+        group: FetchGroup,
         parent: str,
         selection: SelectionSetNode,
         target: SelSet,
@@ -570,7 +499,7 @@ class _Planner:
             if isinstance(item, FieldNode):
                 name = item.name.value
                 response_key = item.alias.value if item.alias else name
-                arguments = _arguments_text(item)
+                arguments = arguments_text(item)
                 sub = target.field(response_key, name, arguments, leaf=item.selection_set is None)
                 if item.selection_set is not None and sub.sub is not None:
                     sub_type = get_named_type(self.field_type(parent, name)).name
@@ -590,12 +519,12 @@ class _Planner:
                 yield selection, directives
             elif isinstance(selection, InlineFragmentNode):
                 yield from self.root_fields(
-                    selection.selection_set, directives + _directives_text(selection)
+                    selection.selection_set, directives + directives_text(selection)
                 )
             elif isinstance(selection, FragmentSpreadNode):
                 definition = self.fragments[selection.name.value]
                 yield from self.root_fields(
-                    definition.selection_set, directives + _directives_text(selection)
+                    definition.selection_set, directives + directives_text(selection)
                 )
 
     def plan(self) -> QueryPlan:
@@ -607,7 +536,7 @@ class _Planner:
         if root_type is None:
             raise PlanningError("the supergraph has no mutation type")
         root_info = self.types[root_type]
-        roots: list[_Group] = []
+        roots: list[FetchGroup] = []
         for node, extra in self.root_fields(self.operation.selection_set):
             name = node.name.value
             if name == "__typename" or name in _INTROSPECTION_ROOT:
@@ -620,12 +549,12 @@ class _Planner:
             self.plan_field(group, root_type, node, target, (), None)
         operation_kind: Literal["query", "mutation"] = "mutation" if mutation else "query"
         return QueryPlan(
-            node=self.emit(roots, operation_kind),
+            node=PlanEmitter(self.groups, self.operation).emit(roots, operation_kind),
             operation_kind=operation_kind,
             fetch_count=len(self.groups),
         )
 
-    def root_group(self, roots: list[_Group], info: FieldInfo, mutation: bool) -> _Group:
+    def root_group(self, roots: list[FetchGroup], info: FieldInfo, mutation: bool) -> FetchGroup:
         if mutation:
             if roots and roots[-1].subgraph in info.resolving:
                 return roots[-1]
@@ -640,189 +569,6 @@ class _Planner:
         return group
 
     # ---- emitting plan nodes --------------------------------------------------------------------
-
-    def emit(self, roots: list[_Group], kind: Literal["query", "mutation"]) -> PlanNode | None:
-        if not roots:
-            return None
-        if kind == "mutation":
-            parts = [self.emit_component(self.component(root), kind) for root in roots]
-            return parts[0] if len(parts) == 1 else Sequence(tuple(parts))
-        return self.emit_component(self.groups, kind)
-
-    def component(self, root: _Group) -> list[_Group]:
-        members = {root.id}
-        grown = True
-        while grown:  # a group may be created before a parent it waits for
-            grown = False
-            for group in self.groups:
-                if group.id not in members and group.parents & members:
-                    members.add(group.id)
-                    grown = True
-        return [g for g in self.groups if g.id in members]
-
-    def emit_component(self, groups: list[_Group], kind: Literal["query", "mutation"]) -> PlanNode:
-        ids = {g.id for g in groups}
-        for group in groups:
-            group.parents &= ids
-        if all(len(g.parents) <= 1 for g in groups):
-            self.emitted = 0
-            tops = [self.emit_tree(g, groups, kind) for g in groups if not g.parents]
-            if self.emitted != len(groups):
-                raise PlanningError("fetches depend on each other in a cycle")
-            return tops[0] if len(tops) == 1 else Parallel(tuple(tops))
-        by_id = {g.id: g for g in groups}
-        level: dict[int, int] = {}
-
-        visiting: set[int] = set()
-
-        def level_of(group: _Group) -> int:
-            found = level.get(group.id)
-            if found is None:
-                if group.id in visiting:
-                    raise PlanningError("fetches depend on each other in a cycle")
-                visiting.add(group.id)
-                found = 1 + max((level_of(by_id[p]) for p in group.parents), default=-1)
-                level[group.id] = found
-            return found
-
-        for group in groups:
-            level_of(group)
-        stages: list[PlanNode] = []
-        for depth in range(max(level.values()) + 1):
-            nodes = [self.fetch_node(g, kind) for g in groups if level[g.id] == depth]
-            stages.append(nodes[0] if len(nodes) == 1 else Parallel(tuple(nodes)))
-        return stages[0] if len(stages) == 1 else Sequence(tuple(stages))
-
-    def emit_tree(
-        self, group: _Group, groups: list[_Group], kind: Literal["query", "mutation"]
-    ) -> PlanNode:
-        node = self.fetch_node(group, kind)
-        self.emitted += 1
-        children = [self.emit_tree(g, groups, kind) for g in groups if group.id in g.parents]
-        if not children:
-            return node
-        if len(children) > 1:
-            return Sequence((node, Parallel(tuple(children))))
-        after = children[0]
-        return Sequence((node, *after.nodes) if isinstance(after, Sequence) else (node, after))
-
-    def fetch_node(self, group: _Group, kind: Literal["query", "mutation"]) -> PlanNode:
-        name = self.operation.name.value if self.operation.name else None
-        op_name = f" {name}__{_safe(group.subgraph)}__{group.id}" if name else ""
-        body = group.selection.compact()
-        selection_text = "\n".join(group.selection.pretty())
-        defined = {d.variable.name.value: d for d in self.operation.variable_definitions or ()}
-        used = tuple(v for v in dict.fromkeys(_VARIABLE.findall(body)) if v in defined)
-        definitions = [print_ast(defined[v]) for v in used]
-        if not group.entity:
-            header = f"{kind}{op_name}" + (f"({', '.join(definitions)})" if definitions else "")
-            return Fetch(
-                subgraph=group.subgraph,
-                operation=f"{header}{body}",
-                operation_kind=kind,
-                variable_usages=used,
-                selection_text=selection_text,
-                id=group.id,
-            )
-        definitions.insert(0, "$representations: [_Any!]!")
-        header = f"query{op_name}({', '.join(definitions)})"
-        operation = f"{header}{{_entities(representations: $representations){body}}}"
-        requires = SelSet()
-        entity_types: list[EntityType] = []
-        for typename, (rep, representation) in group.requires.items():
-            entity_types.append(EntityType(typename, rep, _template(representation)))
-            shown = requires.fragment(rep or typename)
-            for key, item in representation.items.items():
-                shown.items.setdefault(key, item)
-        return Flatten(
-            path=group.path,
-            node=Fetch(
-                subgraph=group.subgraph,
-                operation=operation,
-                operation_kind="query",
-                variable_usages=used,
-                selection_text=selection_text,
-                requires_text="\n".join(requires.pretty()),
-                entity_types=tuple(entity_types),
-                id=group.id,
-            ),
-        )
-
-
-def _internal_selection(
-    selection: SelectionSetNode, reserved: frozenset[str] = frozenset()
-) -> SelectionSetNode:
-    """Alias fields of a key/requirement selection that could collide with client fields.
-
-    Fields with arguments are always aliased (the client may select the same field with other
-    arguments at the same place); so are fields whose name the client uses as an alias for
-    something else (`id: username`). The alias is deterministic; representations still use
-    the field name.
-    """
-    cache_key = (id(selection), reserved)
-    cached = _INTERNAL_CACHE.get(cache_key)
-    if cached is not None and cached[0] is selection:
-        return cached[1]
-    items: list[Any] = []
-    for item in selection.selections:
-        if isinstance(item, FieldNode):
-            changes: dict[str, Any] = {}
-            name = item.name.value
-            if item.arguments or name in reserved:
-                digest = zlib.crc32(_arguments_text(item).encode()) & 0xFFFFFFFF
-                changes["alias"] = NameNode(value=f"_{name}_{digest:08x}")
-            if item.selection_set is not None:
-                changes["selection_set"] = _internal_selection(item.selection_set, reserved)
-            items.append(replace(item, **changes) if changes else item)
-        elif isinstance(item, InlineFragmentNode):
-            items.append(
-                replace(item, selection_set=_internal_selection(item.selection_set, reserved))
-            )
-        else:
-            items.append(item)
-    result = replace(selection, selections=tuple(items))
-    if len(_INTERNAL_CACHE) > 10_000:  # unusual alias sets: keep the cache bounded
-        _INTERNAL_CACHE.clear()
-    _INTERNAL_CACHE[cache_key] = (selection, result)
-    return result
-
-
-_INTERNAL_CACHE: dict[tuple[int, frozenset[str]], tuple[SelectionSetNode, SelectionSetNode]] = {}
-
-
-def _client_aliases(
-    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
-) -> frozenset[str]:
-    found: set[str] = set()
-
-    def walk(selection_set: SelectionSetNode | None) -> None:
-        for item in selection_set.selections if selection_set else ():
-            if isinstance(item, FieldNode):
-                if item.alias is not None and item.alias.value != item.name.value:
-                    found.add(item.alias.value)
-                walk(item.selection_set)
-            elif isinstance(item, InlineFragmentNode):
-                walk(item.selection_set)
-
-    walk(operation.selection_set)
-    for fragment in fragments.values():
-        walk(fragment.selection_set)
-    return frozenset(found)
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"\W", "_", name)
-
-
-def _template(selection: SelSet) -> RepTemplate:
-    items: list[tuple[str, str, RepTemplate | None]] = []
-    for item in selection.items.values():
-        if isinstance(item, SelField):
-            sub = _template(item.sub) if item.sub is not None else None
-            items.append((item.name, item.response_key, sub))
-        else:
-            items.append(("", item.type_condition or "", _template(item.sub)))
-    return tuple(items)
 
 
 def build_plan(

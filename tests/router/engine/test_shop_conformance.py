@@ -344,3 +344,13 @@ async def test_one_entities_request_per_plan_node_whatever_the_list_size(
     for subgraph in ("inventory", "reviews"):
         (payload,) = [p for name, p in transport.requests if name == subgraph]
         assert len(payload["variables"]["representations"]) == size
+
+
+async def test_several_operations_without_a_name_is_a_validation_error(gateway: Gateway) -> None:
+    outcome = await run(gateway, "query A { me { name } } query B { me { username } }")
+    assert outcome.phase == "validate"
+    assert "operation name" in outcome.response["errors"][0]["message"]
+    outcome = await run(
+        gateway, "query A { me { name } } query B { me { username } }", operation_name="B"
+    )
+    assert outcome.response == {"data": {"me": {"username": "ada"}}}
