@@ -101,12 +101,15 @@ class ErrorRenderingExtension(SchemaExtension):
     """Render, mask and count the operation's errors (see the module docstring)."""
 
     def on_operation(self) -> Iterator[None]:
+        transaction = getattr(self.execution_context.context, "transaction", None)
+        if transaction is not None:
+            # Failed until proven otherwise: if the operation dies before we see its result
+            # (an exception in another extension), the request must still roll back.
+            transaction.failed = True
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        transaction = getattr(self.execution_context.context, "transaction", None)
         if transaction is not None:
-            transaction.failed = True
-        result.errors = [render_error(error) for error in errors]  # type: ignore[union-attr]
+            transaction.failed = result is None or bool(errors)
+        if errors:
+            result.errors = [render_error(error) for error in errors]  # type: ignore[union-attr]
