@@ -42,7 +42,26 @@ class PlanEmitter:
         if kind == "mutation":
             parts = [self.emit_component(self.component(root), kind) for root in roots]
             return parts[0] if len(parts) == 1 else Sequence(tuple(parts))
-        return self.emit_component(self.groups, kind)
+        parts = [self.emit_component(part, kind) for part in self.connected_parts()]
+        return parts[0] if len(parts) == 1 else Parallel(tuple(parts))
+
+    def connected_parts(self) -> list[list[FetchGroup]]:
+        """Split independent groups apart, so one part's dependency levels do not hold another."""
+        owner = {g.id: g.id for g in self.groups}
+
+        def find(x: int) -> int:
+            while owner[x] != x:
+                owner[x] = owner[owner[x]]
+                x = owner[x]
+            return x
+
+        for group in self.groups:
+            for parent in group.parents:
+                owner[find(group.id)] = find(parent)
+        parts: dict[int, list[FetchGroup]] = {}
+        for group in self.groups:
+            parts.setdefault(find(group.id), []).append(group)
+        return list(parts.values())
 
     def component(self, root: FetchGroup) -> list[FetchGroup]:
         members = {root.id}
