@@ -17,7 +17,7 @@ from tests.router.engine.subgraph_kit import (
 )
 
 SUPERGRAPH = Supergraph.from_sdl((FIXTURES / "features" / "supergraph.graphql").read_text())
-USERS = [{"id": "1", "locale": "en", "score": 10, "name": "Ann"}]
+USERS = [{"id": "1", "locale": "en", "score": 10, "name": "Ann", "tier": "PRO"}]
 
 
 def transport() -> InProcessTransport:
@@ -29,7 +29,7 @@ def transport() -> InProcessTransport:
             "accounts": TestSubgraph(
                 "accounts",
                 read_sdl("features", "accounts"),
-                resolvers={"Query": {"users": lambda _r, _i, first: USERS[:first]}},
+                resolvers={"Query": {"users": lambda _r, _i, first, **_hidden: USERS[:first]}},
                 entities={"User": user},
             ),
             "scores": TestSubgraph(
@@ -47,7 +47,23 @@ def test_api_schema_keeps_composed_directives_and_drops_spec_ones() -> None:
     for spec_directive in ("@cost", "@listSize", "@tag", "@authenticated", "@policy", "@requires"):
         assert f"directive {spec_directive}" not in api
     assert "secret: String" in api
-    assert "users(first: Int = 10): [User!]!" in api
+    assert "users(first: Int = 10): [User!]!" in api  # @inaccessible argument removed
+    assert "INTERNAL" not in api  # @inaccessible enum value removed
+
+
+async def test_inaccessible_argument_and_enum_value_are_rejected_by_validation() -> None:
+    gateway = Gateway(SUPERGRAPH, transport())
+    outcome = await gateway.execute("{ users(includeHidden: true) { name } }")
+    assert outcome.phase == "validate"
+    outcome = await gateway.execute(
+        '{ __type(name: "Tier") { enumValues { name } } users { tier } }'
+    )
+    assert outcome.response == {
+        "data": {
+            "__type": {"enumValues": [{"name": "FREE"}, {"name": "PRO"}]},
+            "users": [{"tier": "PRO"}],
+        }
+    }
 
 
 async def test_progressive_override_with_labels_off_keeps_the_original_subgraph() -> None:
