@@ -21,6 +21,11 @@ INVESTMENTS_URL = "http://investments.test/graphql"
 
 
 @pytest.fixture
+def database_name() -> str:
+    return "transactions"
+
+
+@pytest.fixture
 def encryption_services() -> EncryptionServices:
     return make_encryption_services("transactions")
 
