@@ -1,7 +1,7 @@
 """Fixtures of the investments subgraph tests: the real app, with the real users app as its owner.
 
-Each test gets two fresh databases on its backend (one per subgraph, as in production) and both
-apps running in-process; the investments app reaches the users app through an ASGI transport,
+Each test gets two fresh databases (one per subgraph, as in production) and both apps running
+in-process; the investments app reaches the users app through an ASGI transport,
 over the same ``_entities`` call it makes in production.
 """
 
@@ -21,24 +21,18 @@ from subgraphs.kit.testing import running_app
 from subgraphs.users.app import create_app as create_users_app
 from subgraphs.users.settings import UsersSettings
 from tests.subgraphs.investments.investments_support import USERS_URL
-from tests.subgraphs.support import (
-    create_postgres_database,
-    drop_postgres_database,
-    make_encryption_services,
-)
+from tests.subgraphs.support import make_encryption_services
 
 
 @pytest.fixture
-async def users_database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    """The users subgraph's own database, on the same backend as the investments one."""
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'users.sqlite3'}"
-        return
-    url = await create_postgres_database("wt_test_inv_users")
-    try:
-        yield url
-    finally:
-        await drop_postgres_database(url)
+def users_database_url(tmp_path: Path) -> str:
+    """The users subgraph's own database: always SQLite.
+
+    Only the investments database is under test here (it follows the run's backend); the users
+    app is the real owner but where it keeps its rows does not matter, and a second PostgreSQL
+    database per test would double the suite's time.
+    """
+    return f"sqlite+aiosqlite:///{tmp_path / 'users.sqlite3'}"
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ BY_REFERENCE = """query($u: ID!, $r: String!) {
     investmentAccountByReference(userId: $u, clientReference: $r) { id clientReference } }"""
 
 
-async def test_create_account_starts_pending_with_defaults(
+async def test_create_account_starts_pending_with_defaults_and_reads_back(
     client: httpx.AsyncClient, users_client: httpx.AsyncClient
 ) -> None:
     user_id = await create_user(users_client)
@@ -44,18 +44,15 @@ async def test_create_account_starts_pending_with_defaults(
     assert dt.datetime.fromisoformat(account["createdAt"]).tzinfo is not None
     assert account["updatedAt"] == account["createdAt"]
 
-
-async def test_currency_is_stored_upper_case_and_read_back_by_id(
-    client: httpx.AsyncClient, users_client: httpx.AsyncClient
-) -> None:
-    user_id = await create_user(users_client)
-    account = await create_account(client, user_id, currency="usd", accountType="SIPP")
-    assert (account["currency"], account["accountType"]) == ("USD", "SIPP")
-
     read = (await execute(client, GET_ACCOUNT, {"id": account["id"]})).ok()["investmentAccount"]
     assert read == account
     missing = await execute(client, GET_ACCOUNT, {"id": UNKNOWN_ACCOUNT})
     assert missing.ok()["investmentAccount"] is None
+
+    other = await create_account(
+        client, user_id, currency="usd", accountType="SIPP", clientReference="R2"
+    )
+    assert (other["currency"], other["accountType"]) == ("USD", "SIPP")  # stored upper-case
 
 
 async def test_look_up_by_client_reference_is_per_user_and_exact(
@@ -127,21 +124,17 @@ async def test_partial_update_changes_only_named_fields(
     old = await execute(client, BY_REFERENCE, {"u": user_id, "r": "ADA-GIA-0001"})
     assert old.ok()["investmentAccountByReference"] is None
 
-
-async def test_update_naming_current_values_writes_nothing(
-    client: httpx.AsyncClient, users_client: httpx.AsyncClient
-) -> None:
-    user_id = await create_user(users_client)
-    account = await create_account(client, user_id)
+    # Naming the current values changes nothing: no write, no new version.
     same = await update_account(
         client,
         id=account["id"],
-        version=1,
-        name=account["name"],
-        clientReference=account["clientReference"],
+        version=2,
+        name=" Retirement ",
+        clientReference="NEW-REF",
         status="PENDING",
+        currency="gbp",
     )
-    assert same.ok()["updateInvestmentAccount"] == account
+    assert same.ok()["updateInvestmentAccount"] == updated
 
 
 async def test_stale_version_is_a_conflict_and_changes_nothing(

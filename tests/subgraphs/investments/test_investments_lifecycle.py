@@ -122,13 +122,8 @@ async def test_opened_at_is_set_once_and_closed_at_on_close(
     assert closed["closedAt"] >= closed["openedAt"]
     assert closed["version"] == 6
 
-
-async def test_never_activated_account_has_no_opened_at(
-    client: httpx.AsyncClient, users_client: httpx.AsyncClient
-) -> None:
-    user_id = await create_user(users_client)
-    closed = await _account_in(client, user_id, "CLOSED")
-    assert closed["openedAt"] is None and closed["closedAt"] is not None
+    never_activated = await _account_in(client, user_id, "CLOSED", clientReference="R2")
+    assert never_activated["openedAt"] is None and never_activated["closedAt"] is not None
 
 
 async def test_a_closed_account_cannot_be_changed(

@@ -36,7 +36,7 @@ async def test_unknown_user_is_refused_and_nothing_written(client: httpx.AsyncCl
     assert await account_count(client) == 0
 
 
-async def test_closed_user_is_refused_and_nothing_written(
+async def test_closed_user_is_refused_suspended_user_is_not(
     client: httpx.AsyncClient, users_client: httpx.AsyncClient
 ) -> None:
     user_id = await create_user(users_client)
@@ -50,13 +50,10 @@ async def test_closed_user_is_refused_and_nothing_written(
     assert error["extensions"]["field"] == "userId"
     assert await account_count(client) == 0
 
-
-async def test_suspended_user_may_still_hold_new_accounts(
-    client: httpx.AsyncClient, users_client: httpx.AsyncClient
-) -> None:
-    user_id = await create_user(users_client)
-    await set_user_status(users_client, user_id, "SUSPENDED")
-    account = await create_account(client, user_id)
+    # A suspended user is not closed: their accounts may still be opened (and wait in PENDING).
+    suspended = await create_user(users_client, 2)
+    await set_user_status(users_client, suspended, "SUSPENDED")
+    account = await create_account(client, suspended)
     assert account["status"] == "PENDING"
 
 

@@ -1,0 +1,117 @@
+"""The client reference never reaches the database in the clear, and stays bound to its row."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from subgraphs.investments.app import create_app
+from subgraphs.investments.settings import InvestmentsSettings
+from subgraphs.kit.testing import execute, running_app, state_of
+from tests.subgraphs.investments.investments_support import (
+    USERS_URL,
+    create_account,
+    create_user,
+    update_account,
+)
+from tests.subgraphs.support import make_encryption_services
+
+SECRET = "Hopper-Family-Trust-7731"
+RENAMED = "Hopper-Pension-5521"
+NEEDLES = [SECRET, "Hopper", "7731", RENAMED, "5521"]
+GET_REFERENCE = "query($id: ID!) { investmentAccount(id: $id) { id clientReference } }"
+
+
+async def _raw_rows(app: FastAPI) -> list[dict[str, object]]:
+    engine = state_of(app).database.engine
+    async with engine.connect() as connection:
+        result = await connection.execute(text("SELECT * FROM investment_accounts ORDER BY id"))
+        return [dict(row._mapping) for row in result]
+
+
+async def test_database_holds_no_plaintext_reference(
+    client: httpx.AsyncClient, users_client: httpx.AsyncClient, investments_app: FastAPI
+) -> None:
+    user_id = await create_user(users_client)
+    account = await create_account(client, user_id, clientReference=SECRET)
+    # An update re-seals; neither the old nor the new value may be stored in the clear.
+    updated = await update_account(client, id=account["id"], version=1, clientReference=RENAMED)
+    assert updated.ok()["updateInvestmentAccount"]["clientReference"] == RENAMED
+
+    rows = await _raw_rows(investments_app)
+    assert len(rows) == 1
+    dump = " ".join(str(value) for value in rows[0].values()).lower()
+    for needle in NEEDLES:
+        assert needle.lower() not in dump, needle
+    assert str(rows[0]["client_reference"]).startswith("wt1.")  # an envelope
+    assert rows[0]["name"] == "Long-term growth"  # non-sensitive columns stay queryable
+
+    url = make_url(state_of(investments_app).database.url)
+    if url.get_backend_name() == "sqlite":
+        # The whole file, pages, free lists and all: not a byte of plaintext anywhere.
+        raw = (await asyncio.to_thread(Path(str(url.database)).read_bytes)).lower()
+        for needle in NEEDLES:
+            assert needle.lower().encode() not in raw, needle
+
+
+async def test_ciphertext_copied_to_another_row_does_not_open(
+    client: httpx.AsyncClient, users_client: httpx.AsyncClient, investments_app: FastAPI
+) -> None:
+    user_id = await create_user(users_client)
+    source = await create_account(client, user_id, clientReference=SECRET)
+    target = await create_account(client, user_id, clientReference="PLAIN-1")
+    engine = state_of(investments_app).database.engine
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE investment_accounts SET client_reference = (SELECT client_reference "
+                "FROM investment_accounts WHERE id = :source) WHERE id = :target"
+            ),
+            {"source": source["id"], "target": target["id"]},
+        )
+
+    result = await execute(client, GET_REFERENCE, {"id": target["id"]})
+
+    assert result.codes == ["DECRYPTION_FAILED"]
+    assert result.errors[0]["path"] == ["investmentAccount", "clientReference"]
+    assert "hopper" not in str(result.body).lower()
+    # The account's other fields still read; the source row still opens for itself.
+    intact = await execute(
+        client, "query($id: ID!) { investmentAccount(id: $id) { name } }", {"id": target["id"]}
+    )
+    assert intact.ok()["investmentAccount"] == {"name": "Long-term growth"}
+    own = await execute(client, GET_REFERENCE, {"id": source["id"]})
+    assert own.ok()["investmentAccount"]["clientReference"] == SECRET
+
+
+async def test_other_keys_cannot_open_the_rows(
+    client: httpx.AsyncClient,
+    users_client: httpx.AsyncClient,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    user_id = await create_user(users_client)
+    account = await create_account(client, user_id, clientReference=SECRET)
+    stranger = create_app(
+        InvestmentsSettings(
+            database_url=database_url, data_dir=tmp_path / "o", users_url=USERS_URL
+        ),
+        encryption_services=make_encryption_services("investments"),
+    )
+    async with running_app(stranger) as other:
+        result = await execute(other, GET_REFERENCE, {"id": account["id"]})
+        # Nor does the blind index of another key find it.
+        lookup = await execute(
+            other,
+            """query($u: ID!, $r: String!) {
+                investmentAccountByReference(userId: $u, clientReference: $r) { id } }""",
+            {"u": user_id, "r": SECRET},
+        )
+    assert result.codes == ["DECRYPTION_FAILED"]
+    assert "hopper" not in str(result.body).lower()
+    assert lookup.ok()["investmentAccountByReference"] is None
