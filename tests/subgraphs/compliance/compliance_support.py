@@ -16,10 +16,12 @@ from typing import Any
 
 import httpx
 import strawberry
+from fastapi import FastAPI
+from sqlalchemy import text
 from strawberry.asgi import GraphQL
 
 from subgraphs.kit import new_id
-from subgraphs.kit.testing import GraphQLResult, execute
+from subgraphs.kit.testing import GraphQLResult, execute, state_of
 from tests.subgraphs.users.users_support import create_user
 
 USERS_URL = "http://users/graphql"
@@ -135,3 +137,12 @@ async def create_log(client: httpx.AsyncClient, **overrides: Any) -> dict[str, A
 async def amend_log(client: httpx.AsyncClient, **fields: Any) -> GraphQLResult:
     fields.setdefault("performedBy", "compliance-analyst")
     return await execute(client, AMEND_LOG, {"input": fields})
+
+
+async def stored_counts(app: FastAPI) -> tuple[int, int, int]:
+    """Rows in (compliance_logs, compliance_log_revisions) and the chain tip's length."""
+    async with state_of(app).database.engine.connect() as connection:
+        logs = await connection.scalar(text("SELECT count(*) FROM compliance_logs"))
+        revisions = await connection.scalar(text("SELECT count(*) FROM compliance_log_revisions"))
+        tip = await connection.scalar(text("SELECT length FROM compliance_chain"))
+    return int(logs or 0), int(revisions or 0), int(tip or 0)

@@ -1,0 +1,279 @@
+"""The hash chain: intact after every append, and each kind of tampering found at its link."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select, text
+
+from subgraphs.compliance.chain import GENESIS_HASH, link_hash
+from subgraphs.compliance.models import ComplianceChainRow, ComplianceLogRevisionRow
+from subgraphs.compliance.verification import ChainReport, verify_chain
+from subgraphs.kit.testing import execute, state_of
+from tests.subgraphs.compliance.compliance_support import (
+    CREATE_LOG,
+    Owners,
+    amend_log,
+    create_log,
+    log_input,
+)
+
+
+async def _verify(
+    app: FastAPI, *, keys: bool = True, expect_head: str | None = None
+) -> ChainReport:
+    state = state_of(app)
+    async with state.database.session() as session:
+        return await verify_chain(
+            session,
+            encryption=state.encryption_services if keys else None,
+            expect_head=expect_head,
+        )
+
+
+async def _sql(app: FastAPI, statement: str, **params: Any) -> None:
+    async with state_of(app).database.engine.begin() as connection:
+        await connection.execute(text(statement), params)
+
+
+async def _revisions(app: FastAPI) -> list[dict[str, Any]]:
+    async with state_of(app).database.engine.connect() as connection:
+        result = await connection.execute(
+            text("SELECT * FROM compliance_log_revisions ORDER BY chain_index")
+        )
+        return [dict(row._mapping) for row in result]
+
+
+@pytest.fixture
+async def four_links(client: httpx.AsyncClient, owners: Owners) -> list[dict[str, Any]]:
+    """Three logs, the first amended once: chain positions 1-4 (log A, B, C, A again)."""
+    user_id = await owners.new_user()
+    account_id = owners.new_account()
+    first = await create_log(client, userId=user_id, outcome="CONSIDER", responseId="resp-A")
+    second = await create_log(client, accountId=account_id, responseId="resp-B")
+    third = await create_log(client, userId=user_id, eventType="DATA_ACCESS", responseId="resp-C")
+    amended = await amend_log(client, id=first["id"], version=1, outcome="CLEAR")
+    return [first, second, third, amended.ok()["amendComplianceLog"]]
+
+
+async def test_an_untouched_chain_verifies(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    for keys in (True, False):
+        report = await _verify(compliance_app, keys=keys)
+        assert report.ok, report.broken
+        assert report.checked == 4
+        assert report.contents_checked is keys
+        assert report.head_hash == four_links[-1]["hash"]
+    rows = await _revisions(compliance_app)
+    assert [row["chain_index"] for row in rows] == [1, 2, 3, 4]
+    assert rows[0]["previous_hash"] == GENESIS_HASH
+    assert all(rows[n]["previous_hash"] == rows[n - 1]["hash"] for n in range(1, 4))
+    assert [row["revision"] for row in rows] == [1, 1, 1, 2]
+
+
+async def test_an_empty_chain_verifies(compliance_app: FastAPI, client: httpx.AsyncClient) -> None:
+    report = await _verify(compliance_app)
+    assert report.ok and report.checked == 0 and report.head_hash == GENESIS_HASH
+
+
+ALTERATIONS: list[tuple[str, Any]] = [
+    ("outcome", "FAIL"),
+    ("performed_by", "someone-else"),
+    ("user_id", "usr_00000000000070008000000000000000"),
+    ("provider", None),
+    ("content_digest", "v1:" + "0" * 64),
+    ("created_at", dt.timedelta(microseconds=1)),
+    ("revision", 2),
+    ("hash", "f" * 64),
+]
+
+
+async def _alter(app: FastAPI, column: str, value: Any) -> Any:
+    """Set one column of the revision at position 2; return its old value."""
+    async with state_of(app).database.session() as session:
+        row = await session.scalar(
+            select(ComplianceLogRevisionRow).where(ComplianceLogRevisionRow.chain_index == 2)
+        )
+        assert row is not None
+        old = getattr(row, column)
+        setattr(row, column, old + value if isinstance(value, dt.timedelta) else value)
+        await session.commit()
+    return old
+
+
+async def test_an_altered_revision_breaks_its_own_link(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    for column, value in ALTERATIONS:
+        old = await _alter(compliance_app, column, value)
+        for keys in (True, False):
+            report = await _verify(compliance_app, keys=keys)
+            assert report.broken is not None, column
+            assert report.broken.chain_index == 2, column
+            assert report.broken.reason == "HASH_MISMATCH", column
+            assert report.broken.log_id == four_links[1]["id"]
+            assert report.checked == 1  # everything before the break was fine
+        await _alter(compliance_app, column, old)
+        assert (await _verify(compliance_app)).ok, column  # restored: intact again
+
+
+async def test_a_rehashed_revision_breaks_the_next_link(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    # A careful forger recomputes the altered revision's hash; its successor still names the
+    # old one.
+    async with state_of(compliance_app).database.session() as session:
+        row = await session.scalar(
+            select(ComplianceLogRevisionRow).where(ComplianceLogRevisionRow.chain_index == 2)
+        )
+        assert row is not None
+        row.outcome = "FAIL"
+        row.hash = link_hash(row)
+        await session.commit()
+    report = await _verify(compliance_app)
+    assert report.broken is not None
+    assert (report.broken.chain_index, report.broken.reason) == (3, "PREVIOUS_HASH_MISMATCH")
+    assert report.broken.log_id == four_links[2]["id"]
+
+
+async def test_a_deleted_revision_is_a_missing_link(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    await _sql(compliance_app, "DELETE FROM compliance_log_revisions WHERE chain_index = 3")
+    report = await _verify(compliance_app, keys=False)
+    assert report.broken is not None
+    assert (report.broken.chain_index, report.broken.reason) == (3, "MISSING_REVISION")
+
+
+async def test_a_deleted_log_leaves_a_gap_in_the_global_chain(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    # Log B had one revision (position 2): removing the log entirely still shows.
+    second = four_links[1]["id"]
+    await _sql(compliance_app, "DELETE FROM compliance_log_revisions WHERE log_id = :id", id=second)
+    await _sql(compliance_app, "DELETE FROM compliance_logs WHERE id = :id", id=second)
+    report = await _verify(compliance_app)
+    assert report.broken is not None
+    assert (report.broken.chain_index, report.broken.reason) == (2, "MISSING_REVISION")
+
+
+async def test_a_deleted_first_revision_is_found(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    await _sql(compliance_app, "DELETE FROM compliance_log_revisions WHERE chain_index = 1")
+    report = await _verify(compliance_app)
+    assert report.broken is not None
+    assert (report.broken.chain_index, report.broken.reason) == (1, "MISSING_REVISION")
+    assert report.checked == 0
+
+
+async def test_removing_the_last_revision_shows_at_the_tip(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    await _sql(compliance_app, "DELETE FROM compliance_log_revisions WHERE chain_index = 4")
+    report = await _verify(compliance_app)
+    assert report.broken is not None
+    assert (report.broken.chain_index, report.broken.reason) == (4, "TIP_MISMATCH")
+
+
+async def test_a_swapped_ciphertext_is_found_with_the_keys(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    # Revision 3 gets revision 1's sealed response id: a valid envelope, for another row.
+    await _sql(
+        compliance_app,
+        "UPDATE compliance_log_revisions SET response_id = "
+        "(SELECT response_id FROM compliance_log_revisions WHERE chain_index = 1) "
+        "WHERE chain_index = 3",
+    )
+    report = await _verify(compliance_app)
+    assert report.broken is not None
+    assert (report.broken.chain_index, report.broken.reason) == (3, "CONTENT_UNREADABLE")
+    # Without keys the links still hold: ciphertexts are covered through their keyed digest.
+    assert (await _verify(compliance_app, keys=False)).ok
+
+
+async def test_a_current_view_that_disagrees_with_the_chain_is_found(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    first = four_links[0]["id"]
+    await _sql(compliance_app, "UPDATE compliance_logs SET version = 1 WHERE id = :id", id=first)
+    report = await _verify(compliance_app, keys=False)
+    assert report.broken is not None
+    assert report.broken.reason == "CURRENT_VIEW_MISMATCH"
+    assert (report.broken.log_id, report.broken.chain_index) == (first, 4)
+
+    await _sql(compliance_app, "UPDATE compliance_logs SET version = 2 WHERE id = :id", id=first)
+    assert (await _verify(compliance_app, keys=False)).ok
+    await _sql(
+        compliance_app,
+        "UPDATE compliance_logs SET event_type = 'KYC_CHECK_PASSED' WHERE id = :id",
+        id=first,
+    )
+    report = await _verify(compliance_app, keys=False)
+    assert report.broken is not None and report.broken.reason == "CURRENT_VIEW_MISMATCH"
+
+
+async def test_a_recorded_head_catches_a_fully_rewritten_chain(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    recorded = f"2:{(await _revisions(compliance_app))[1]['hash']}"
+    assert (await _verify(compliance_app, expect_head=recorded)).ok
+
+    # Someone with write access rewrites revision 1 and recomputes every later hash and the tip:
+    # the chain is self-consistent again, and only an anchor kept elsewhere can tell.
+    async with state_of(compliance_app).database.session() as session:
+        rows = list(
+            await session.scalars(
+                select(ComplianceLogRevisionRow).order_by(ComplianceLogRevisionRow.chain_index)
+            )
+        )
+        rows[0].performed_by = "nobody"
+        previous = GENESIS_HASH
+        for row in rows:
+            row.previous_hash = previous
+            row.hash = previous = link_hash(row)
+        tip = await session.get(ComplianceChainRow, 1)
+        assert tip is not None
+        tip.head_hash = previous
+        await session.commit()
+    assert (await _verify(compliance_app)).ok
+    report = await _verify(compliance_app, expect_head=recorded)
+    assert report.broken is not None
+    assert (report.broken.chain_index, report.broken.reason) == (2, "HEAD_MISMATCH")
+    unknown = await _verify(compliance_app, expect_head="ab" * 32)
+    assert unknown.broken is not None and unknown.broken.reason == "HEAD_MISMATCH"
+
+
+async def test_concurrent_appends_never_fork_the_chain(
+    client: httpx.AsyncClient, compliance_app: FastAPI, owners: Owners
+) -> None:
+    user_id = await owners.new_user()
+    results = await asyncio.gather(
+        *(
+            execute(client, CREATE_LOG, {"input": log_input(userId=user_id, responseId=f"r-{n}")})
+            for n in range(8)
+        )
+    )
+    logs = [result.ok()["createComplianceLog"] for result in results]
+    amendments = await asyncio.gather(
+        *(
+            amend_log(client, id=logs[0]["id"], version=1, outcome=outcome)
+            for outcome in ("FAIL", "CONSIDER", "PENDING", "FAIL")
+        )
+    )
+    codes = sorted(str(result.codes[0]) if result.errors else "OK" for result in amendments)
+    assert codes == ["CONFLICT", "CONFLICT", "CONFLICT", "OK"]
+
+    report = await _verify(compliance_app)
+    assert report.ok, report.broken
+    assert report.checked == 9
+    rows = await _revisions(compliance_app)
+    assert [row["chain_index"] for row in rows] == list(range(1, 10))
+    assert len({row["previous_hash"] for row in rows}) == 9  # no two links share a parent
