@@ -35,7 +35,7 @@ log = logging.getLogger("subgraphs.errors")
 
 INTERNAL_ERROR_MESSAGE = "Internal server error."
 # graphql-core quotes the offending input ("...; found: {'amount': 1.5}."): drop the quote.
-_ECHOED_VALUE = re.compile(r"[;,.]?\s*[Ff]ound:? .*?(?=; |$)", re.DOTALL)
+_ECHOED_VALUE = re.compile(r"[;,.]?\s*\b[Ff]ound:? .*?(?=; |$)", re.DOTALL)
 _AT_PATH = re.compile(r"has invalid value at \.?(\S+?):")
 
 
@@ -73,7 +73,12 @@ def render_error(error: GraphQLError) -> GraphQLError:
             "A stored encrypted value could not be opened.",
             {"code": "DECRYPTION_FAILED"},
         )
-    if error.path is None and (original is None or error.message.startswith("Variable '$")):
+    if error.path is None and (
+        original is None
+        or error.message.startswith("Variable '$")
+        # A scalar refusing a literal during validation: located in the document, no path.
+        or (error.nodes and isinstance(original, ValueError | TypeError | GraphQLError))
+    ):
         return _request_error(error)
     if original is None:
         # graphql-core's own field errors (a null in a non-null field) carry no input values.

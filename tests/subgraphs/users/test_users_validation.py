@@ -177,3 +177,15 @@ async def test_accepted_normalisations(client: httpx.AsyncClient) -> None:
 async def test_adult_on_their_eighteenth_birthday(client: httpx.AsyncClient) -> None:
     user = await create_user(client, dateOfBirth=_years_ago(18))
     assert user["status"] == "ACTIVE"
+
+
+async def test_bad_inline_literal_is_not_echoed(client: httpx.AsyncClient) -> None:
+    query = """mutation { createUser(input: {
+        firstName: "A", lastName: "B", dateOfBirth: "1985-13-45", nationality: "GB",
+        emailAddress: "a@example.com", telephoneNumber: "+447700900123",
+        employmentStatus: EMPLOYED, annualIncome: {amount: "1.00", currency: "GBP"},
+        sourcesOfWealth: [SAVINGS]}) { id } }"""
+    result = await execute(client, query)
+    assert result.codes == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "1985-13-45" not in result.errors[0]["message"]
+    assert "Date" in result.errors[0]["message"]
