@@ -1,0 +1,284 @@
+"""``wealthtech import-legacy users FILE``: bring users exported from the seed's Node service in.
+
+The export format is in docs/operations.md: JSON lines (``.jsonl``) or CSV with a header, one
+user per record, snake_case field names, and the five sensitive fields (``date_of_birth``,
+``email_address``, ``telephone_number``, ``annual_income``, ``sources_of_wealth``) as the seed
+stored them: ``<iv hex>:<ciphertext hex>``, AES-256-CBC under ``ENCRYPTION_SECRET_KEY``.
+
+Those fields are legacy by declaration of the format, not by guessing: each must have the legacy
+shape and open with the legacy key, or the record is refused (nothing is ever tried "as GCM, then
+as CBC"). An opened record is created through the normal API, ``createUser`` on the router (or a
+users subgraph), so the users service validates it and seals it in our format, bound to the new
+row, with its blind index; no database is written directly.
+
+Re-running is safe: every created user is appended to a map file (``legacy id -> new id``) and
+records already in it are skipped, so an interrupted import resumes where it stopped. Messages
+name record numbers, fields and error codes, never values.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from crypto import CryptoError
+from crypto.legacy import legacy_key_from_environ, looks_like_legacy, open_legacy_cbc
+
+__all__ = [
+    "LEGACY_ENCRYPTED_USER_FIELDS",
+    "ImportReport",
+    "LegacyRecordError",
+    "import_users",
+    "read_records",
+    "register",
+    "run",
+    "user_input_from_legacy",
+]
+
+LEGACY_ENCRYPTED_USER_FIELDS = (
+    "date_of_birth",
+    "email_address",
+    "telephone_number",
+    "annual_income",
+    "sources_of_wealth",
+)
+_REQUIRED_PLAIN_FIELDS = ("id", "first_name", "last_name", "nationality", "employment_status")
+
+CREATE_USER = """
+mutation ImportLegacyUser($input: CreateUserInput!) {
+  createUser(input: $input) { id }
+}
+"""
+
+
+class LegacyRecordError(ValueError):
+    """A record that cannot be imported; the message names fields, never values."""
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(record number, fields)`` from a ``.jsonl`` or ``.csv`` export (numbered from 1)."""
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=1):
+                yield (
+                    number,
+                    {k: v for k, v in row.items() if k is not None and v not in (None, "")},
+                )
+        return
+    with path.open(encoding="utf-8") as handle:
+        number = 0
+        for line in handle:
+            if not line.strip():
+                continue
+            number += 1
+            try:
+                record = json.loads(line)
+            except ValueError:
+                raise LegacyRecordError(f"record {number} is not a JSON object") from None
+            if not isinstance(record, dict):
+                raise LegacyRecordError(f"record {number} is not a JSON object")
+            yield number, {str(k): str(v) for k, v in record.items() if v is not None}
+
+
+def _open_field(record: Mapping[str, str], name: str, key: bytes) -> str:
+    value = record.get(name)
+    if value is None:
+        raise LegacyRecordError(f"{name} is missing")
+    if not looks_like_legacy(value):
+        raise LegacyRecordError(f"{name} is not in the seed's <iv hex>:<ciphertext hex> form")
+    try:
+        return open_legacy_cbc(value, key)
+    except CryptoError:
+        raise LegacyRecordError(
+            f"{name} does not open with ENCRYPTION_SECRET_KEY (wrong key or damaged value)"
+        ) from None
+
+
+def _sources_of_wealth(text: str) -> list[str]:
+    # The seed stored the set as a JSON array; a comma-separated list is accepted too.
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = [part for part in text.split(",")]
+    if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
+        raise LegacyRecordError("sources_of_wealth does not hold a list of names")
+    return [item.strip().upper() for item in parsed if item.strip()]
+
+
+def user_input_from_legacy(record: Mapping[str, str], key: bytes) -> dict[str, Any]:
+    """Return the ``CreateUserInput`` of one exported user, its sealed fields opened."""
+    missing = [name for name in _REQUIRED_PLAIN_FIELDS if not record.get(name)]
+    if missing:
+        raise LegacyRecordError(f"missing {', '.join(missing)}")
+    opened = {name: _open_field(record, name, key) for name in LEGACY_ENCRYPTED_USER_FIELDS}
+    try:
+        # The amount stays a decimal string end to end (never a float).
+        amount = Decimal(opened["annual_income"].strip())
+    except InvalidOperation:
+        raise LegacyRecordError("annual_income does not hold a decimal amount") from None
+    return {
+        "title": record.get("title") or None,
+        "firstName": record["first_name"],
+        "lastName": record["last_name"],
+        "dateOfBirth": opened["date_of_birth"].strip(),
+        "nationality": record["nationality"].strip().upper(),
+        "emailAddress": opened["email_address"].strip(),
+        "telephoneNumber": opened["telephone_number"].strip(),
+        "employmentStatus": record["employment_status"].strip().upper(),
+        "annualIncome": {
+            "amount": str(amount),
+            "currency": (record.get("annual_income_currency") or "GBP").strip().upper(),
+        },
+        "sourcesOfWealth": _sources_of_wealth(opened["sources_of_wealth"]),
+    }
+
+
+@dataclass
+class ImportReport:
+    """What one run did; ``refused`` holds one line per record not imported."""
+
+    created: int = 0
+    skipped: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+
+def _read_map(path: Path | None) -> dict[str, str]:
+    if path is None or not path.exists():
+        return {}
+    mapping: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            mapping[str(entry["legacy_id"])] = str(entry["id"])
+    return mapping
+
+
+def _describe_errors(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for error in errors:
+        extensions = error.get("extensions") or {}
+        code = extensions.get("code", "ERROR")
+        # The service's messages are safe (it scrubs values it handled); field names help most.
+        fields = extensions.get("fields") or extensions.get("issues")
+        detail = f" {json.dumps(fields)}" if fields else f": {error.get('message', '')}"
+        parts.append(f"{code}{detail}")
+    return "; ".join(parts)
+
+
+async def import_users(
+    path: Path,
+    *,
+    client: httpx.AsyncClient,
+    url: str,
+    key: bytes,
+    map_path: Path | None = None,
+) -> ImportReport:
+    """Create every user of the export at ``path`` through ``createUser`` at ``url``."""
+    report = ImportReport()
+    already = _read_map(map_path)
+    map_handle = map_path.open("a", encoding="utf-8") if map_path is not None else None
+    try:
+        for number, record in read_records(path):
+            legacy_id = record.get("id", "")
+            if legacy_id and legacy_id in already:
+                report.skipped += 1
+                continue
+            try:
+                user_input = user_input_from_legacy(record, key)
+            except LegacyRecordError as exc:
+                report.refused.append(f"record {number} (legacy id {legacy_id or '?'}): {exc}")
+                continue
+            response = await client.post(
+                url, json={"query": CREATE_USER, "variables": {"input": user_input}}
+            )
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            data = body.get("data") if isinstance(body, dict) else None
+            if response.status_code >= 500 or not isinstance(body, dict):
+                report.refused.append(f"record {number}: HTTP {response.status_code} from {url}")
+                continue
+            if body.get("errors") or not data or not data.get("createUser"):
+                report.refused.append(
+                    f"record {number} (legacy id {legacy_id}): createUser refused: "
+                    f"{_describe_errors(list(body.get('errors') or []))}"
+                )
+                continue
+            new_id = data["createUser"]["id"]
+            already[legacy_id] = new_id
+            report.created += 1
+            if map_handle is not None:
+                map_handle.write(json.dumps({"legacy_id": legacy_id, "id": new_id}) + "\n")
+                map_handle.flush()
+    finally:
+        if map_handle is not None:
+            map_handle.close()
+    return report
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``import-legacy`` to the top-level parser."""
+    parser = commands.add_parser(
+        "import-legacy", help="import records exported from the seed's Node service"
+    )
+    parser.add_argument("entity", choices=["users"], help="what the file holds")
+    parser.add_argument("file", type=Path, help="export file (.jsonl or .csv)")
+    parser.add_argument(
+        "--url",
+        default="http://127.0.0.1:4000/graphql",
+        help="GraphQL endpoint (default: the router at http://127.0.0.1:4000/graphql)",
+    )
+    parser.add_argument(
+        "--map",
+        type=Path,
+        help="legacy id -> new id file, appended to and read to skip done records "
+        "(default: FILE with .idmap.jsonl)",
+    )
+    parser.set_defaults(handler=run)
+
+
+async def _run_import(options: argparse.Namespace, key: bytes, map_path: Path) -> ImportReport:
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        return await import_users(
+            options.file, client=client, url=options.url, key=key, map_path=map_path
+        )
+
+
+def run(options: argparse.Namespace) -> int:
+    """Import the file; exit 0 when every record is in, 1 when some were refused, 2 on setup."""
+    try:
+        key = legacy_key_from_environ()
+    except CryptoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    map_path: Path = options.map or options.file.with_suffix(".idmap.jsonl")
+    try:
+        report = asyncio.run(_run_import(options, key, map_path))
+    except (OSError, LegacyRecordError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except httpx.HTTPError as exc:
+        print(f"error: cannot reach {options.url} ({type(exc).__name__})", file=sys.stderr)
+        return 2
+    for line in report.refused:
+        print(f"refused: {line}", file=sys.stderr)
+    print(
+        f"users: {report.created} created, {report.skipped} already imported, "
+        f"{len(report.refused)} refused; id map in {map_path}"
+    )
+    return 0 if report.ok else 1
