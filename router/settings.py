@@ -36,6 +36,8 @@ class RouterSettings(BaseSettings):
     subgraph_read_timeout: float = 10.0
     subgraph_max_connections: int = 100
     readiness_timeout: float = 2.0
+    # The lean HTTP/1.1 transport for http:// subgraphs (router/_http11.py); false = httpx default.
+    subgraph_lean_http: bool = True
     # Incoming request headers copied onto every subgraph request (lower-case names). Nothing else
     # is forwarded: a header reaching a subgraph is a decision, not an accident.
     forward_headers: tuple[str, ...] = ("authorization", "x-request-id")

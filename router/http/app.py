@@ -60,6 +60,7 @@ def create_app(
                 connect_timeout=settings.subgraph_connect_timeout,
                 read_timeout=settings.subgraph_read_timeout,
                 max_connections=settings.subgraph_max_connections,
+                lean_http=settings.subgraph_lean_http,
             )
         else:
             used = transport
