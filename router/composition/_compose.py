@@ -12,7 +12,8 @@ from ._merge import merge_subgraphs
 from ._model import ComposedSupergraph
 from ._print import print_supergraph
 from ._satisfiability import check_satisfiability
-from ._subgraph import Subgraph, read_subgraph
+from ._subgraph import read_subgraph
+from ._subgraph_model import Subgraph
 from .errors import CompositionError, CompositionIssue
 
 _SUBGRAPH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

@@ -28,7 +28,7 @@ from ._model import (
     SupergraphField,
     SupergraphType,
 )
-from ._subgraph import (
+from ._subgraph_model import (
     EXECUTABLE_LOCATIONS,
     Field,
     InputValue,
@@ -349,6 +349,7 @@ class _Merger:
         coordinate = f"{type_name}.{field_name}"
         merged_type = self._merged_output_type(coordinate, declared)
         self._check_external_on_base(coordinate, declared)
+        self._check_external_arguments(coordinate, declared)
         self._check_override(coordinate, declared)
         self._check_sharing(coordinate, declared)
         interface_graphs = self._interface_field_graphs(result.interfaces, field_name)
@@ -359,12 +360,25 @@ class _Merger:
             name=field_name,
             type=merged_type,
             args=self._merge_arguments(coordinate, declared),
-            description=_first(f.description for _, f in declared),
+            description=self._object_field_description(declared, entries),
             deprecation=_first(f.deprecation for _, f in declared),
             inaccessible=any(f.inaccessible for _, f in declared),
             tags=_ordered_union([f.tags for _, f in declared]),
             join_fields=join_fields,
         )
+
+    @staticmethod
+    def _object_field_description(
+        declared: Sequence[tuple[_Entry, Field]], entries: Sequence[_Entry]
+    ) -> str | None:
+        description = _first(f.description for _, f in declared)
+        # A field moved by @override carries the description of the subgraph that now owns it
+        # (as the reference composers do), even when that subgraph gives none.
+        if description is not None and any(e.type_def.is_entity for e in entries):
+            for _, field_def in declared:
+                if field_def.override is not None and not field_def.shareable:
+                    description = field_def.description
+        return description
 
     def _interface_field_graphs(self, interfaces: list[str], field_name: str) -> set[str]:
         graphs: set[str] = set()
@@ -515,6 +529,30 @@ class _Merger:
                 coordinate,
             )
 
+    def _check_external_arguments(
+        self, coordinate: str, declared: Sequence[tuple[_Entry, Field]]
+    ) -> None:
+        resolved = [(e, f) for e, f in declared if not f.external]
+        for entry, field_def in declared:
+            if not field_def.external:
+                continue
+            for arg_name in _ordered_union([list(f.args) for _, f in resolved]):
+                if arg_name in field_def.args:
+                    continue
+                having = [e.graph.name for e, f in resolved if arg_name in f.args]
+                argument = f"{coordinate}({arg_name}:)"
+                self.report(
+                    "EXTERNAL_ARGUMENT_MISSING",
+                    f'Field "{coordinate}" is missing argument "{argument}" in some subgraphs '
+                    f'where it is marked @external: argument "{argument}" is declared in '
+                    f"subgraph{'s' if len(having) > 1 else ''} "
+                    + ", ".join(f'"{n}"' for n in having)
+                    + f' but not in subgraph "{entry.graph.name}" (where "{coordinate}" is '
+                    "@external)",
+                    [*having, entry.graph.name],
+                    coordinate,
+                )
+
     def _check_override(self, coordinate: str, declared: Sequence[tuple[_Entry, Field]]) -> None:
         by_graph = {e.graph.name: f for e, f in declared}
         overriding = [(e, f) for e, f in declared if f.override is not None]
@@ -545,9 +583,7 @@ class _Merger:
     def _check_sharing(self, coordinate: str, declared: Sequence[tuple[_Entry, Field]]) -> None:
         overridden = {f.override for _, f in declared if f.override is not None}
         resolving = [
-            (e, f)
-            for e, f in declared
-            if not f.external and e.graph.name not in overridden and not e.type_def.interface_object
+            (e, f) for e, f in declared if not f.external and e.graph.name not in overridden
         ]
         if len(resolving) < 2:
             return
@@ -697,8 +733,10 @@ class _Merger:
                     )
                     for e, f in declared
                 ]
-            if any(e.type_def.interface_object for e, _ in declared):
-                self._check_sharing(coordinate, [(e, f) for e, f in declared])
+            # Interface objects resolve the interface's fields: the sharing rules apply to them.
+            self._check_sharing(
+                coordinate, [(e, f) for e, f in declared if e.type_def.interface_object]
+            )
             result.fields.append(
                 SupergraphField(
                     name=field_name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ._subgraph import Deprecation, Subgraph
+from ._subgraph_model import Deprecation, Subgraph
 
 SupergraphKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
 

@@ -17,7 +17,7 @@ from ._model import (
     SupergraphField,
     SupergraphType,
 )
-from ._subgraph import Deprecation
+from ._subgraph_model import Deprecation
 
 LINK_SPEC = "https://specs.apollo.dev/link/v1.0"
 JOIN_SPEC = "https://specs.apollo.dev/join/"
@@ -133,12 +133,12 @@ def _join_type(join: JoinType) -> str:
     arguments = [f"graph: {join.graph}"]
     if join.key is not None:
         arguments.append(f"key: {_string(join.key)}")
-    if join.extension:
-        arguments.append("extension: true")
     if not join.resolvable:
         arguments.append("resolvable: false")
     if join.is_interface_object:
         arguments.append("isInterfaceObject: true")
+    if join.extension:
+        arguments.append("extension: true")
     return _directive("join__type", arguments)
 
 

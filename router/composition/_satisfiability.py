@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from graphql.language import FieldNode
 
 from ._model import ComposedSupergraph, Graph
-from ._subgraph import Subgraph, TypeDef, named_type
+from ._subgraph_model import Subgraph, TypeDef, named_type
 from .errors import CompositionIssue
 
 

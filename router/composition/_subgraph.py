@@ -7,8 +7,9 @@ rename the namespace with ``@link(..., as: "fed")``, or rename its root types. F
 directive definitions) is dropped here, so that a subgraph's ``_service { sdl }`` (which includes
 it) and a hand-written schema file (which may not) compose to the same supergraph.
 
-Problems that concern one subgraph alone (bad ``@link``, invalid ``@key``/``@requires``/
-``@provides`` field sets, misuse of ``@external``) are reported here as ``CompositionIssue``s.
+Problems that concern one subgraph alone (bad ``@link``, invalid GraphQL, invalid ``@key``/
+``@requires``/``@provides`` field sets, misuse of ``@external``) are reported here as
+``CompositionIssue``s; the checks themselves live in ``_validity`` and ``_subgraph_checks``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import cast
 
 from graphql import GraphQLSyntaxError, parse, print_ast
 from graphql.language import (
     BooleanValueNode,
-    ConstValueNode,
     DefinitionNode,
     DirectiveDefinitionNode,
     DirectiveNode,
@@ -29,7 +29,6 @@ from graphql.language import (
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     FieldDefinitionNode,
-    InlineFragmentNode,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InputValueDefinitionNode,
@@ -47,7 +46,6 @@ from graphql.language import (
     ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
-    SelectionSetNode,
     StringValueNode,
     TypeDefinitionNode,
     TypeExtensionNode,
@@ -57,207 +55,34 @@ from graphql.language import (
     ValueNode,
 )
 
-from ._fieldset import FieldSetSyntaxError, SelectedField, iter_fields, parse_field_set
+from ._subgraph_checks import FieldSetChecker, check_references, parse_or_report
+from ._subgraph_model import (
+    BUILT_IN_DIRECTIVES,
+    BUILT_IN_SCALARS,
+    EXECUTABLE_LOCATIONS,
+    FEDERATION_DIRECTIVES,
+    FEDERATION_PLUMBING_QUERY_FIELDS,
+    FEDERATION_PLUMBING_TYPES,
+    FEDERATION_SPEC,
+    FEDERATION_TYPES,
+    KNOWN_VERSIONS,
+    OTHER_SPECS,
+    ROOT_OPERATIONS,
+    UNSUPPORTED_DIRECTIVES,
+    Deprecation,
+    EnumValue,
+    Field,
+    InputValue,
+    Key,
+    Subgraph,
+    TypeDef,
+    TypeKind,
+    Version,
+    named_type,
+    version_string,
+)
+from ._validity import check_sdl, check_type_system
 from .errors import CompositionIssue
-
-TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
-Version = tuple[int, int]
-
-FEDERATION_SPEC = "https://specs.apollo.dev/federation"
-KNOWN_VERSIONS: tuple[Version, ...] = tuple((2, minor) for minor in range(12))
-
-# Every directive of the federation spec with the version that introduced it.
-FEDERATION_DIRECTIVES: dict[str, Version] = {
-    "key": (2, 0),
-    "requires": (2, 0),
-    "provides": (2, 0),
-    "external": (2, 0),
-    "shareable": (2, 0),
-    "extends": (2, 0),
-    "override": (2, 0),
-    "inaccessible": (2, 0),
-    "tag": (2, 0),
-    "composeDirective": (2, 1),
-    "interfaceObject": (2, 3),
-    "authenticated": (2, 5),
-    "requiresScopes": (2, 5),
-    "policy": (2, 6),
-    "context": (2, 8),
-    "fromContext": (2, 8),
-    "cost": (2, 9),
-    "listSize": (2, 9),
-}
-FEDERATION_TYPES: dict[str, Version] = {
-    "FieldSet": (2, 0),
-    "Scope": (2, 5),
-    "Policy": (2, 6),
-    "ContextFieldValue": (2, 8),
-}
-# Directives we read but do not carry into the supergraph yet: using one is an explicit error
-# rather than a silently weaker supergraph (e.g. an @authenticated field that would become public).
-UNSUPPORTED_DIRECTIVES = frozenset(
-    {
-        "composeDirective",
-        "authenticated",
-        "requiresScopes",
-        "policy",
-        "context",
-        "fromContext",
-        "cost",
-        "listSize",
-    }
-)
-# Other specs a Federation 2 subgraph may @link to directly, with the directives they bring.
-OTHER_SPECS: dict[str, tuple[str, ...]] = {
-    "https://specs.apollo.dev/inaccessible": ("inaccessible",),
-    "https://specs.apollo.dev/tag": ("tag",),
-}
-BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
-BUILT_IN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "skip", "include", "oneOf"})
-# Definitions a subgraph library adds for the federation protocol; never part of the supergraph.
-FEDERATION_PLUMBING_TYPES = frozenset(
-    {"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet", "link__Import", "link__Purpose"}
-)
-FEDERATION_PLUMBING_QUERY_FIELDS = frozenset({"_entities", "_service"})
-EXECUTABLE_LOCATIONS = frozenset(
-    {
-        "QUERY",
-        "MUTATION",
-        "SUBSCRIPTION",
-        "FIELD",
-        "FRAGMENT_DEFINITION",
-        "FRAGMENT_SPREAD",
-        "INLINE_FRAGMENT",
-        "VARIABLE_DEFINITION",
-    }
-)
-ROOT_OPERATIONS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
-
-
-@dataclass(frozen=True)
-class Deprecation:
-    """A ``@deprecated`` application; ``reason`` None means the directive had no argument."""
-
-    reason: str | None
-
-
-@dataclass
-class Key:
-    """One ``@key`` of a type in one subgraph."""
-
-    fields: str
-    resolvable: bool
-    selection: SelectionSetNode | None  # None when the field set did not parse
-
-
-@dataclass
-class InputValue:
-    """A field argument or an input object field."""
-
-    name: str
-    type: TypeNode
-    default: ConstValueNode | None
-    description: str | None
-    deprecation: Deprecation | None
-    inaccessible: bool
-    tags: list[str]
-
-
-@dataclass
-class Field:
-    """An object or interface field as one subgraph declares it."""
-
-    name: str
-    type: TypeNode
-    args: dict[str, InputValue]
-    description: str | None
-    deprecation: Deprecation | None
-    external: bool
-    shareable: bool
-    requires: str | None
-    provides: str | None
-    override: str | None
-    override_label: str | None
-    inaccessible: bool
-    tags: list[str]
-    used_as_key: bool = False  # selected by one of the type's @key in this subgraph
-    required: bool = False  # selected by a @requires in this subgraph
-    provided: bool = False  # selected by a @provides in this subgraph
-
-
-@dataclass
-class EnumValue:
-    name: str
-    description: str | None
-    deprecation: Deprecation | None
-    inaccessible: bool
-    tags: list[str]
-
-
-@dataclass
-class TypeDef:
-    """A named type as one subgraph declares it (definition and extensions folded together)."""
-
-    name: str
-    kind: TypeKind
-    description: str | None = None
-    has_definition: bool = False  # declared with `type X` (not only `extend type X`)
-    extends_directive: bool = False  # carries @extends
-    keys: list[Key] = field(default_factory=list)
-    interface_object: bool = False  # an @interfaceObject: an interface declared as an object
-    inaccessible: bool = False
-    tags: list[str] = field(default_factory=list)
-    interfaces: list[str] = field(default_factory=list)
-    fields: dict[str, Field] = field(default_factory=dict)
-    members: list[str] = field(default_factory=list)
-    values: dict[str, EnumValue] = field(default_factory=dict)
-    input_fields: dict[str, InputValue] = field(default_factory=dict)
-    specified_by: str | None = None
-
-    @property
-    def extension(self) -> bool:
-        """Whether composition treats this declaration as an extension of another subgraph's."""
-        return self.extends_directive or not self.has_definition
-
-    @property
-    def is_entity(self) -> bool:
-        return bool(self.keys)
-
-
-@dataclass
-class Subgraph:
-    """One subgraph, normalised: canonical federation names, plumbing removed."""
-
-    name: str
-    url: str
-    version: Version
-    types: dict[str, TypeDef]
-    executable_directives: dict[str, DirectiveDefinitionNode]
-    uses_tag: bool = False
-    uses_inaccessible: bool = False
-
-    def field_type_name(self, type_name: str, field_name: str) -> str | None:
-        """Named type of ``type_name.field_name`` in this subgraph, or None if it does not exist."""
-        type_def = self.types.get(type_name)
-        if type_def is None:
-            return None
-        found = type_def.fields.get(field_name)
-        return named_type(found.type) if found is not None else None
-
-
-def named_type(type_node: TypeNode) -> str:
-    """Return the named type at the bottom of a (possibly wrapped) type reference."""
-    while isinstance(type_node, NonNullTypeNode | ListTypeNode):
-        type_node = type_node.type
-    return cast(NamedTypeNode, type_node).name.value
-
-
-def type_string(type_node: TypeNode) -> str:
-    return print_ast(type_node)
-
-
-def version_string(version: Version) -> str:
-    return f"v{version[0]}.{version[1]}"
 
 
 class _Names:
@@ -466,7 +291,7 @@ class _Reader:
                     Key(
                         fields,
                         not (isinstance(resolvable, BooleanValueNode) and not resolvable.value),
-                        self._parse_field_set("KEY_INVALID_FIELDS", type_def.name, "key", fields),
+                        parse_or_report(self, "KEY_INVALID_FIELDS", type_def.name, "key", fields),
                     )
                 )
             elif canonical == "extends":
@@ -608,20 +433,6 @@ class _Reader:
                 coordinate or None,
             )
 
-    def _parse_field_set(
-        self, code: str, type_name: str, directive: str, fields: str
-    ) -> SelectionSetNode | None:
-        try:
-            return parse_field_set(fields)
-        except FieldSetSyntaxError as exc:
-            self.report(
-                code,
-                f'On type "{type_name}", for @{directive}(fields: "{fields}"): '
-                f"the field set is not a valid selection: {exc}",
-                type_name,
-            )
-            return None
-
     def read_directives(self, document: DocumentNode) -> dict[str, DirectiveDefinitionNode]:
         """Collect custom executable directive definitions (candidates for the supergraph)."""
         found: dict[str, DirectiveDefinitionNode] = {}
@@ -726,225 +537,6 @@ def _kind_of(node: TypeDefinitionNode | TypeExtensionNode) -> TypeKind:
     return "scalar"
 
 
-# -- field set checks -------------------------------------------------------------------------
-
-
-class _FieldSetChecker:
-    """Checks @key, @requires and @provides field sets of one subgraph and marks what they use."""
-
-    def __init__(self, subgraph: Subgraph, report: _Reader) -> None:
-        self.subgraph = subgraph
-        self.reader = report
-
-    def _child(self, parent: str, field_name: str) -> str | None:
-        return self.subgraph.field_type_name(parent, field_name)
-
-    def _walk(
-        self, selection: SelectionSetNode, parent: str
-    ) -> list[SelectedField | tuple[str, InlineFragmentNode]]:
-        return list(iter_fields(selection, parent, self._child))
-
-    def check(self) -> None:
-        for type_def in self.subgraph.types.values():
-            for key in type_def.keys:
-                self._check_key(type_def, key)
-            for field_def in type_def.fields.values():
-                if field_def.requires is not None:
-                    self._check_requires(type_def, field_def, field_def.requires)
-                if field_def.provides is not None:
-                    self._check_provides(type_def, field_def, field_def.provides)
-        for type_def in self.subgraph.types.values():
-            for field_def in type_def.fields.values():
-                self._check_external_use(type_def, field_def)
-
-    def _prefix(self, type_name: str, directive: str, fields: str) -> str:
-        return f'On type "{type_name}", for @{directive}(fields: "{fields}"): '
-
-    def _check_key(self, type_def: TypeDef, key: Key) -> None:
-        if key.selection is None:
-            return
-        prefix = self._prefix(type_def.name, "key", key.fields)
-        for item in self._walk(key.selection, type_def.name):
-            if isinstance(item, tuple):
-                self.reader.report(
-                    "KEY_INVALID_FIELDS",
-                    prefix + "fragments are not allowed in a @key",
-                    type_def.name,
-                )
-                continue
-            found = self._field(item)
-            if found is None:
-                self.reader.report(
-                    "KEY_INVALID_FIELDS",
-                    prefix
-                    + self._missing(item)
-                    + " (the field should either be added to this subgraph or, if it should not "
-                    "be resolved by this subgraph, you need to add it to this subgraph with "
-                    "@external).",
-                    type_def.name,
-                )
-                continue
-            # Nested key fields count too: composition treats every key field as shareable.
-            found.used_as_key = True
-            coordinate = f"{item.parent_type}.{item.node.name.value}"
-            if item.node.arguments:
-                self.reader.report(
-                    "KEY_FIELDS_HAS_ARGS",
-                    prefix + f'field "{coordinate}" includes arguments (not allowed in a @key)',
-                    coordinate,
-                )
-            target = self.subgraph.types.get(named_type(found.type))
-            if _is_list(found.type) or (
-                target is not None and target.kind in ("interface", "union")
-            ):
-                what = (
-                    "List" if _is_list(found.type) else target.kind.capitalize() if target else ""
-                )
-                self.reader.report(
-                    "KEY_FIELDS_SELECT_INVALID_TYPE",
-                    prefix + f'field "{coordinate}" is a {what} type which is not allowed in @key',
-                    coordinate,
-                )
-            self._check_leaf_selection(item, found, "KEY_INVALID_FIELDS", prefix)
-
-    def _check_requires(self, type_def: TypeDef, owner: Field, fields: str) -> None:
-        coordinate = f"{type_def.name}.{owner.name}"
-        selection = self.reader._parse_field_set(
-            "REQUIRES_INVALID_FIELDS", type_def.name, "requires", fields
-        )
-        if selection is None:
-            return
-        prefix = f'On field "{coordinate}", for @requires(fields: "{fields}"): '
-        for item in self._walk(selection, type_def.name):
-            if isinstance(item, tuple):
-                continue
-            found = self._field(item)
-            if found is None:
-                self.reader.report(
-                    "REQUIRES_INVALID_FIELDS",
-                    prefix
-                    + self._missing(item)
-                    + " (if the field is defined in another subgraph, you need to add it to "
-                    "this subgraph with @external).",
-                    coordinate,
-                )
-                continue
-            found.required = True
-            self._check_leaf_selection(item, found, "REQUIRES_INVALID_FIELDS", prefix)
-            if (
-                len(item.path) == 1
-                and not found.external
-                and not found.used_as_key
-                and item.parent_type == type_def.name
-            ):
-                self.reader.report(
-                    "REQUIRES_FIELDS_MISSING_EXTERNAL",
-                    prefix + f'field "{item.parent_type}.{item.node.name.value}" should not be '
-                    "part of a @requires since it is already provided by this subgraph (it is "
-                    "not marked @external)",
-                    coordinate,
-                )
-
-    def _check_provides(self, type_def: TypeDef, owner: Field, fields: str) -> None:
-        coordinate = f"{type_def.name}.{owner.name}"
-        target_name = named_type(owner.type)
-        target = self.subgraph.types.get(target_name)
-        prefix = f'On field "{coordinate}", for @provides(fields: "{fields}"): '
-        if target is None or target.kind not in ("object", "interface", "union"):
-            self.reader.report(
-                "PROVIDES_ON_NON_OBJECT_FIELD",
-                f'Invalid @provides directive on field "{coordinate}": field has type '
-                f'"{type_string(owner.type)}" which is not a Composite Type',
-                coordinate,
-            )
-            return
-        selection = self.reader._parse_field_set(
-            "PROVIDES_INVALID_FIELDS", type_def.name, "provides", fields
-        )
-        if selection is None:
-            return
-        for item in self._walk(selection, target_name):
-            if isinstance(item, tuple):
-                continue
-            found = self._field(item)
-            if found is None:
-                self.reader.report(
-                    "PROVIDES_INVALID_FIELDS",
-                    prefix
-                    + self._missing(item)
-                    + " (if the field is defined in another subgraph, you need to add it to "
-                    "this subgraph with @external).",
-                    coordinate,
-                )
-                continue
-            found.provided = True
-            self._check_leaf_selection(item, found, "PROVIDES_INVALID_FIELDS", prefix)
-            parent = self.subgraph.types.get(item.parent_type)
-            if not found.external and parent is not None and parent.is_entity:
-                self.reader.report(
-                    "PROVIDES_FIELDS_MISSING_EXTERNAL",
-                    prefix + f'field "{item.parent_type}.{item.node.name.value}" should not be '
-                    "part of a @provides since it is already provided by this subgraph (it is "
-                    "not marked @external)",
-                    coordinate,
-                )
-
-    def _check_external_use(self, type_def: TypeDef, field_def: Field) -> None:
-        if not field_def.external or field_def.used_as_key or field_def.required:
-            return
-        if field_def.provided:
-            return
-        for interface in type_def.interfaces:
-            interface_def = self.subgraph.types.get(interface)
-            if interface_def is not None and field_def.name in interface_def.fields:
-                return
-        coordinate = f"{type_def.name}.{field_def.name}"
-        self.reader.report(
-            "EXTERNAL_UNUSED",
-            f'Field "{coordinate}" is marked @external but is not used in any federation '
-            "directive (@key, @provides, @requires) or to satisfy an interface; the field "
-            "declaration has no use and should be removed (or the field should not be "
-            "@external).",
-            coordinate,
-        )
-
-    def _field(self, item: SelectedField) -> Field | None:
-        parent = self.subgraph.types.get(item.parent_type)
-        if parent is None:
-            return None
-        return parent.fields.get(item.node.name.value)
-
-    def _missing(self, item: SelectedField) -> str:
-        return f'Cannot query field "{item.node.name.value}" on type "{item.parent_type}"'
-
-    def _check_leaf_selection(
-        self, item: SelectedField, found: Field, code: str, prefix: str
-    ) -> None:
-        target = self.subgraph.types.get(named_type(found.type))
-        composite = target is not None and target.kind in ("object", "interface", "union")
-        coordinate = f"{item.parent_type}.{item.node.name.value}"
-        if composite and item.node.selection_set is None:
-            self.reader.report(
-                code,
-                prefix + f'field "{coordinate}" has composite type '
-                f'"{named_type(found.type)}" and needs a selection of subfields',
-                coordinate,
-            )
-        elif not composite and item.node.selection_set is not None:
-            self.reader.report(
-                code,
-                prefix + f'field "{coordinate}" has leaf type "{named_type(found.type)}" '
-                "and cannot have a selection of subfields",
-                coordinate,
-            )
-
-
-def _is_list(type_node: TypeNode) -> bool:
-    if isinstance(type_node, NonNullTypeNode):
-        type_node = type_node.type
-    return isinstance(type_node, ListTypeNode)
-
-
 def read_subgraph(name: str, url: str, sdl: str, issues: list[CompositionIssue]) -> Subgraph | None:
     """Read one subgraph SDL; return None (with issues) when it cannot be used at all."""
     reader = _Reader(name, url, issues)
@@ -973,8 +565,13 @@ def read_subgraph(name: str, url: str, sdl: str, issues: list[CompositionIssue])
         uses_tag=reader.uses_tag,
         uses_inaccessible=reader.uses_inaccessible,
     )
-    _check_references(subgraph, reader)
-    _FieldSetChecker(subgraph, reader).check()
+    before = len(issues)
+    check_sdl(document, reader.names.directives, reader.report)
+    check_references(subgraph, reader)
+    check_type_system(subgraph, reader.report)
+    if len(issues) > before:
+        return subgraph  # field sets cannot be checked meaningfully on an invalid schema
+    FieldSetChecker(subgraph, reader).check()
     for type_def in types.values():
         if type_def.interface_object and not type_def.keys:
             reader.report(
@@ -1000,27 +597,3 @@ def read_subgraph(name: str, url: str, sdl: str, issues: list[CompositionIssue])
                     coordinate,
                 )
     return subgraph
-
-
-def _check_references(subgraph: Subgraph, reader: _Reader) -> None:
-    """Every referenced type must be defined in the subgraph (graphql validity, briefly)."""
-    known = set(subgraph.types) | BUILT_IN_SCALARS
-    for type_def in subgraph.types.values():
-        references: list[tuple[str, str]] = []
-        for field_def in type_def.fields.values():
-            references.append((f"{type_def.name}.{field_def.name}", named_type(field_def.type)))
-            references.extend(
-                (f"{type_def.name}.{field_def.name}({arg.name}:)", named_type(arg.type))
-                for arg in field_def.args.values()
-            )
-        references.extend(
-            (f"{type_def.name}.{value.name}", named_type(value.type))
-            for value in type_def.input_fields.values()
-        )
-        references.extend((type_def.name, member) for member in type_def.members)
-        references.extend((type_def.name, interface) for interface in type_def.interfaces)
-        for coordinate, referenced in references:
-            if referenced not in known:
-                reader.report(
-                    "INVALID_GRAPHQL", f'Unknown type "{referenced}" (used by "{coordinate}")'
-                )

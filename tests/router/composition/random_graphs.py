@@ -109,3 +109,158 @@ def random_graph(seed: int) -> list[SubgraphSource]:
         sdl = link(*DIRECTIVES) + "\n" + "\n".join(blocks[name])
         sources.append(SubgraphSource(name, f"http://{name}.example/graphql", sdl))
     return sources
+
+
+RICH_DIRECTIVES = (
+    "@key",
+    "@shareable",
+    "@external",
+    "@requires",
+    "@provides",
+    "@override",
+    "@inaccessible",
+    "@tag",
+    "@interfaceObject",
+    "@extends",
+)
+
+
+def _decorations(rng: random.Random, *, inaccessible: bool = True) -> str:
+    parts: list[str] = []
+    if rng.random() < 0.1:
+        parts.append(f'@tag(name: "t{rng.randint(0, 2)}")')
+    if inaccessible and rng.random() < 0.08:
+        parts.append("@inaccessible")
+    if rng.random() < 0.08:
+        parts.append('@deprecated(reason: "old")')
+    return (" " + " ".join(parts)) if parts else ""
+
+
+def _description(rng: random.Random, what: str) -> str:
+    return f'"""{what} described"""\n' if rng.random() < 0.15 else ""
+
+
+def random_rich_graph(seed: int) -> list[SubgraphSource]:
+    """A random graph exercising interfaces, unions, @provides, @override labels, @inaccessible,
+    @tag, @interfaceObject, ``extend type``, arguments and descriptions on top of entities."""
+    rng = random.Random(seed)
+    names = list(SUBGRAPH_NAMES[: rng.choice((2, 3))])
+    version = rng.choice(("v2.3", "v2.5", "v2.7", "v2.8"))
+    blocks: dict[str, list[str]] = {name: [] for name in names}
+    queries: dict[str, list[str]] = {name: [] for name in names}
+    entity_fields: dict[str, dict[str, str]] = {}  # entity -> field -> type (for @provides)
+
+    use_interface = rng.random() < 0.5
+    interface_object = use_interface and len(names) > 1 and rng.random() < 0.4
+    entities = [f"Item{i}" for i in range(rng.choice((1, 2, 3)))]
+    for entity in entities:
+        owner = rng.choice(names)
+        present = {owner} | {n for n in names if n != owner and rng.random() < 0.6}
+        fields: dict[str, list[str]] = {name: ["id: ID!"] for name in present}
+        types: dict[str, str] = {}
+        for index in range(rng.randint(1, 4)):
+            field = f"g{index}"
+            types[field] = rng.choice(SCALARS)
+            holders = sorted(present)
+            holders = (
+                rng.sample(holders, 2)
+                if len(holders) > 1 and rng.random() < 0.35
+                else [rng.choice(holders)]
+            )
+            argument = "(limit: Int = 5)" if rng.random() < 0.15 else ""
+            for position, holder in enumerate(holders):
+                directive = " @shareable" if len(holders) > 1 else ""
+                if len(holders) > 1 and position == 1 and rng.random() < 0.3:
+                    label = (
+                        ', label: "percent(50)"' if version >= "v2.7" and rng.random() < 0.5 else ""
+                    )
+                    directive = f' @override(from: "{holders[0]}"{label})'
+                described = _description(rng, field)
+                nullable = "!" if rng.random() < 0.3 else ""
+                fields[holder].append(
+                    f"{described}{field}{argument}: {types[field]}{nullable}{directive}"
+                    + _decorations(rng)
+                )
+        entity_fields[entity] = types
+        implements = " implements Node" if use_interface and not interface_object else ""
+        for name in sorted(present):
+            extend = name != owner and rng.random() < 0.25
+            resolvable = ", resolvable: false" if name != owner and rng.random() < 0.2 else ""
+            head = f'type {entity}{implements} @key(fields: "id"{resolvable})'
+            if extend:
+                fields[name][0] = "id: ID! @external"
+                head = "extend " + head
+            blocks[name].append(
+                _description(rng, entity)
+                + head
+                + _decorations(rng, inaccessible=False)
+                + " { "
+                + " ".join(fields[name])
+                + " }"
+            )
+            if rng.random() < 0.6:
+                queries[name].append(f"{entity.lower()}(id: ID!): {entity} @shareable")
+
+    if use_interface:
+        holders = [n for n in names if any("implements Node" in b for b in blocks[n])] or [
+            names[0]
+        ]
+        for name in holders:
+            extra = " label: String" if rng.random() < 0.2 else ""
+            key = ' @key(fields: "id")' if interface_object else ""
+            blocks[name].append(f"interface Node{key} {{ id: ID!{extra} }}")
+            queries[name].append("node(id: ID!): Node @shareable")
+        if interface_object:
+            implementers = [e for e in entities]
+            for name in holders:
+                for index, block in enumerate(blocks[name]):
+                    for entity in implementers:
+                        marker = f"type {entity} @key"
+                        if block.startswith(marker) or f"\n{marker}" in block:
+                            blocks[name][index] = block.replace(
+                                f"type {entity} @key", f"type {entity} implements Node @key", 1
+                            )
+            others = [n for n in names if n not in holders]
+            for name in others or names[-1:]:
+                if name in holders:
+                    continue
+                blocks[name].append(
+                    'type Node @key(fields: "id") @interfaceObject { id: ID! rating: Int }'
+                )
+
+    # A union whose members differ per subgraph.
+    union_holders = rng.sample(names, rng.choice((1, 2)))
+    for name in union_holders:
+        local = [e for e in entities if any(b.find(f"type {e} ") >= 0 for b in blocks[name])]
+        if local:
+            members = rng.sample(local, rng.randint(1, len(local)))
+            blocks[name].append(f"union Found = {' | '.join(members)}")
+            queries[name].append("search(text: String!): [Found!]! @shareable")
+
+    # @provides: a subgraph returns an entity it does not own and provides one of its fields.
+    if len(names) > 1 and rng.random() < 0.4:
+        entity = rng.choice(entities)
+        field = rng.choice(sorted(entity_fields[entity]))
+        provider = rng.choice(names)
+        if not any(f"type {entity} " in b for b in blocks[provider]):
+            blocks[provider].append(
+                f'type {entity} @key(fields: "id") {{ id: ID! '
+                f"{field}: {entity_fields[entity][field]} @external }}"
+            )
+            queries[provider].append(f'featured{entity}: {entity} @provides(fields: "{field}")')
+
+    # An enum with an inaccessible value somewhere, used as input, output or both.
+    usage = rng.choice(("input", "output", "both"))
+    for name in rng.sample(names, rng.choice((1, 2))):
+        values = ["LOW", "HIGH"] + (["SECRET @inaccessible"] if rng.random() < 0.4 else [])
+        blocks[name].append(f"enum Level {{ {' '.join(values)} }}")
+        argument = "(level: Level)" if usage in ("input", "both") else ""
+        result = "Level" if usage in ("output", "both") else "Int"
+        queries[name].append(f"level{name.capitalize()}{argument}: {result}")
+
+    sources: list[SubgraphSource] = []
+    for name in names:
+        blocks[name].append(f"type Query {{ {' '.join(queries[name]) or 'ping: Int'} }}")
+        sdl = link(*RICH_DIRECTIVES, version=version) + "\n" + "\n".join(blocks[name])
+        sources.append(SubgraphSource(name, f"http://{name}.example/graphql", sdl))
+    return sources

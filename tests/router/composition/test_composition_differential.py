@@ -13,25 +13,28 @@ from typing import Any
 import pytest
 
 from router.composition import CompositionError, compose
-from tests.router.composition.random_graphs import random_graph
+from tests.router.composition.random_graphs import random_graph, random_rich_graph
 from tests.router.composition.reference import guild_batch, normalise
 
 pytestmark = pytest.mark.node
 
-SEEDS = range(150)
+GENERATORS = {"plain": random_graph, "rich": random_rich_graph}
+SEEDS = range(100)
+CASES = [(kind, seed) for kind in GENERATORS for seed in SEEDS]
 
 
 @pytest.fixture(scope="module")
 def reference(node_tools: Path) -> dict[str, Any]:
-    return guild_batch(node_tools, compose={str(seed): random_graph(seed) for seed in SEEDS})[
-        "compose"
-    ]
+    graphs = {f"{kind}:{seed}": GENERATORS[kind](seed) for kind, seed in CASES}
+    return guild_batch(node_tools, compose=graphs)["compose"]
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_random_graph_composes_like_the_reference(reference: dict[str, Any], seed: int) -> None:
-    graph = random_graph(seed)
-    theirs = reference[str(seed)]
+@pytest.mark.parametrize(("kind", "seed"), CASES)
+def test_random_graph_composes_like_the_reference(
+    reference: dict[str, Any], kind: str, seed: int
+) -> None:
+    graph = GENERATORS[kind](seed)
+    theirs = reference[f"{kind}:{seed}"]
     try:
         ours = compose(graph)
     except CompositionError as error:
@@ -44,6 +47,8 @@ def test_random_graph_composes_like_the_reference(reference: dict[str, Any], see
     assert ours == theirs["supergraphSdl"] + "\n"  # and printed the same way
 
 
-def test_the_random_graphs_cover_both_outcomes(reference: dict[str, Any]) -> None:
-    composed = sum(1 for result in reference.values() if "supergraphSdl" in result)
+@pytest.mark.parametrize("kind", sorted(GENERATORS))
+def test_the_random_graphs_cover_both_outcomes(reference: dict[str, Any], kind: str) -> None:
+    results = [reference[f"{kind}:{seed}"] for seed in SEEDS]
+    composed = sum(1 for result in results if "supergraphSdl" in result)
     assert 0.2 * len(SEEDS) < composed < 0.8 * len(SEEDS)
