@@ -202,9 +202,7 @@ def random_rich_graph(seed: int) -> list[SubgraphSource]:
                 queries[name].append(f"{entity.lower()}(id: ID!): {entity} @shareable")
 
     if use_interface:
-        holders = [n for n in names if any("implements Node" in b for b in blocks[n])] or [
-            names[0]
-        ]
+        holders = [n for n in names if any("implements Node" in b for b in blocks[n])] or [names[0]]
         for name in holders:
             extra = " label: String" if rng.random() < 0.2 else ""
             key = ' @key(fields: "id")' if interface_object else ""
