@@ -179,15 +179,19 @@ async def test_update_of_unknown_transaction_is_not_found(client: httpx.AsyncCli
 
 
 async def test_status_moves_from_pending_only(client: httpx.AsyncClient, account: str) -> None:
-    for outcome in ("SETTLED", "CANCELLED", "REJECTED"):
+    for outcome, target in (
+        ("SETTLED", "CANCELLED"),
+        ("CANCELLED", "PENDING"),
+        ("REJECTED", "SETTLED"),
+    ):
         transaction = await create_ok(client, account)
         moved = (await update(client, id=transaction["id"], version=1, status=outcome)).ok()
         assert moved["updateTransaction"]["status"] == outcome
         # Every outcome is final: no other status, no other change.
-        for target in ("PENDING", "SETTLED", "CANCELLED"):
-            again = await update(client, id=transaction["id"], version=2, status=target)
-            assert again.error()["extensions"]["code"] == "RULE_VIOLATION"
-            assert again.error()["extensions"]["reason"] == "TRANSACTION_NOT_PENDING"
+        again = await update(client, id=transaction["id"], version=2, status=target)
+        assert again.error()["extensions"]["code"] == "RULE_VIOLATION"
+        assert again.error()["extensions"]["reason"] == "TRANSACTION_NOT_PENDING"
+        assert again.error()["extensions"]["field"] == "status"
         edit = await update(client, id=transaction["id"], version=2, reference="Changed")
         assert edit.error()["extensions"]["reason"] == "TRANSACTION_NOT_PENDING"
         final = (await execute(client, GET_TRANSACTION, {"id": transaction["id"]})).ok()
