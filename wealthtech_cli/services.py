@@ -45,7 +45,17 @@ SUBGRAPHS: tuple[Service, ...] = (
         4003,
         (("INVESTMENTS_URL", "investments"),),
     ),
-    Service("compliance", "subgraphs.compliance", "COMPLIANCE_", 4004, (("USERS_URL", "users"),)),
+    Service(
+        "compliance",
+        "subgraphs.compliance",
+        "COMPLIANCE_",
+        4004,
+        (
+            ("USERS_URL", "users"),
+            ("INVESTMENTS_URL", "investments"),
+            ("TRANSACTIONS_URL", "transactions"),
+        ),
+    ),
 )
 ROUTER = Service("router", "router", "ROUTER_", 4000)
 
