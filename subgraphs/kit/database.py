@@ -6,7 +6,10 @@ a subgraph never opens files or sockets and tests can point each app at its own 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "Database",
     "RecordMixin",
+    "SerialisedAsyncSession",
     "UTCDateTime",
     "make_metadata",
     "utcnow",
@@ -94,6 +98,55 @@ class RecordMixin:
         return {"version_id_col": cls.version}
 
 
+class SerialisedAsyncSession(AsyncSession):
+    """An ``AsyncSession`` that runs one database operation at a time.
+
+    graphql-core resolves sibling fields concurrently, so two resolvers (or two DataLoader
+    batches) of one request can reach the request's session at the same moment. A session owns
+    one connection and asyncpg refuses a second command while one is in flight ("another
+    operation is in progress"; SQLite merely hides it behind its own lock). Serialising each
+    operation keeps the one-session-per-request model (one transaction, commit or rollback as a
+    whole) correct under that concurrency; queries of one request run one after another anyway
+    on a single connection.
+
+    Only the methods that reach the database themselves are guarded; ``scalars`` goes through
+    ``execute`` and is covered by it (the lock is not re-entrant).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._operation_lock = asyncio.Lock()
+
+
+def _one_at_a_time(name: str) -> Callable[..., Awaitable[Any]]:
+    method = getattr(AsyncSession, name)
+
+    @functools.wraps(method)
+    async def serialised(self: SerialisedAsyncSession, *args: Any, **kwargs: Any) -> Any:
+        async with self._operation_lock:
+            return await method(self, *args, **kwargs)
+
+    return serialised
+
+
+for _name in (
+    "execute",
+    "scalar",
+    "get",
+    "get_one",
+    "refresh",
+    "merge",
+    "delete",
+    "flush",
+    "run_sync",
+    "connection",
+    "commit",
+    "rollback",
+    "close",
+):
+    setattr(SerialisedAsyncSession, _name, _one_at_a_time(_name))
+
+
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -115,9 +168,14 @@ class Database:
         )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.sessionmaker = async_sessionmaker(
+            self.engine,
+            class_=SerialisedAsyncSession,
+            expire_on_commit=False,
+            autoflush=False,
+        )
 
-    def session(self) -> AsyncSession:
+    def session(self) -> SerialisedAsyncSession:
         """Open a new session (the caller owns commit/rollback/close)."""
         return self.sessionmaker()
 
