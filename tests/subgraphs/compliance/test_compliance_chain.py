@@ -142,44 +142,52 @@ async def test_a_rehashed_revision_breaks_the_next_link(
     assert report.broken.log_id == four_links[2]["id"]
 
 
-async def test_a_deleted_revision_is_a_missing_link(
+async def _delete(app: FastAPI, where: str, **params: Any) -> list[dict[str, Any]]:
+    """Delete revisions matching ``where``; return them for :func:`_restore`."""
+    async with state_of(app).database.engine.begin() as connection:
+        result = await connection.execute(
+            text(f"SELECT * FROM compliance_log_revisions WHERE {where}"), params
+        )
+        rows = [dict(row._mapping) for row in result]
+        await connection.execute(
+            text(f"DELETE FROM compliance_log_revisions WHERE {where}"), params
+        )
+    return rows
+
+
+async def _restore(app: FastAPI, rows: list[dict[str, Any]]) -> None:
+    async with state_of(app).database.engine.begin() as connection:
+        for row in rows:
+            columns = ", ".join(row)
+            values = ", ".join(f":{name}" for name in row)
+            await connection.execute(
+                text(f"INSERT INTO compliance_log_revisions ({columns}) VALUES ({values})"), row
+            )
+
+
+async def test_removed_revisions_are_missing_links(
     compliance_app: FastAPI, four_links: list[dict[str, Any]]
 ) -> None:
-    await _sql(compliance_app, "DELETE FROM compliance_log_revisions WHERE chain_index = 3")
-    report = await _verify(compliance_app, keys=False)
-    assert report.broken is not None
-    assert (report.broken.chain_index, report.broken.reason) == (3, "MISSING_REVISION")
-
-
-async def test_a_deleted_log_leaves_a_gap_in_the_global_chain(
-    compliance_app: FastAPI, four_links: list[dict[str, Any]]
-) -> None:
-    # Log B had one revision (position 2): removing the log entirely still shows.
-    second = four_links[1]["id"]
-    await _sql(compliance_app, "DELETE FROM compliance_log_revisions WHERE log_id = :id", id=second)
-    await _sql(compliance_app, "DELETE FROM compliance_logs WHERE id = :id", id=second)
-    report = await _verify(compliance_app)
-    assert report.broken is not None
-    assert (report.broken.chain_index, report.broken.reason) == (2, "MISSING_REVISION")
-
-
-async def test_a_deleted_first_revision_is_found(
-    compliance_app: FastAPI, four_links: list[dict[str, Any]]
-) -> None:
-    await _sql(compliance_app, "DELETE FROM compliance_log_revisions WHERE chain_index = 1")
-    report = await _verify(compliance_app)
-    assert report.broken is not None
-    assert (report.broken.chain_index, report.broken.reason) == (1, "MISSING_REVISION")
-    assert report.checked == 0
-
-
-async def test_removing_the_last_revision_shows_at_the_tip(
-    compliance_app: FastAPI, four_links: list[dict[str, Any]]
-) -> None:
-    await _sql(compliance_app, "DELETE FROM compliance_log_revisions WHERE chain_index = 4")
-    report = await _verify(compliance_app)
-    assert report.broken is not None
-    assert (report.broken.chain_index, report.broken.reason) == (4, "TIP_MISMATCH")
+    second_log = four_links[1]["id"]
+    cases = [
+        # (which revisions go, where the chain must break, why)
+        ("chain_index = 3", {}, 3, "MISSING_REVISION"),
+        ("chain_index = 1", {}, 1, "MISSING_REVISION"),
+        # Log B's only revision: with one global chain a whole log cannot vanish unseen.
+        ("log_id = :log_id", {"log_id": second_log}, 2, "MISSING_REVISION"),
+        # The end of the chain: only the tip row shows it.
+        ("chain_index = 4", {}, 4, "TIP_MISMATCH"),
+    ]
+    for where, params, position, reason in cases:
+        removed = await _delete(compliance_app, where, **params)
+        assert removed, where
+        for keys in (True, False):
+            report = await _verify(compliance_app, keys=keys)
+            assert report.broken is not None, where
+            assert (report.broken.chain_index, report.broken.reason) == (position, reason), where
+            assert report.checked == position - 1, where
+        await _restore(compliance_app, removed)
+        assert (await _verify(compliance_app)).ok, where
 
 
 async def test_a_swapped_ciphertext_is_found_with_the_keys(
