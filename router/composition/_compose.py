@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from graphql import GraphQLError, build_ast_schema, parse
 
+from ._inaccessible import check_inaccessible
 from ._merge import merge_subgraphs
 from ._model import ComposedSupergraph
 from ._print import print_supergraph
@@ -50,6 +51,12 @@ def compose_supergraph(subgraphs: Iterable[SubgraphSource]) -> Composition:
         # Merging broken subgraphs would only repeat the same problems in other words.
         raise CompositionError(issues)
     model = merge_subgraphs(read, issues)
+    if not issues:
+
+        def report(code: str, message: str, coordinate: str) -> None:
+            issues.append(CompositionIssue(code, message, coordinate=coordinate))
+
+        check_inaccessible(model, report)
     if not issues:
         check_satisfiability(model, issues)
     if issues:

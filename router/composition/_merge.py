@@ -207,6 +207,7 @@ class _Merger:
                 merged[name] = self._merge_scalar(name, entries)
         self._add_interface_object_fields(merged)
         self._check_interface_implementations(merged)
+        self._check_interface_keys(merged)
         return [t for kind in OUTPUT_ORDER for t in merged.values() if t.kind == kind]
 
     def _check_kind(self, name: str, entries: list[_Entry]) -> str | None:
@@ -816,6 +817,47 @@ class _Merger:
                         f"{implementation.name}.{interface_field.name}",
                     )
 
+    def _check_interface_keys(self, merged: dict[str, SupergraphType]) -> None:
+        """Check that a subgraph with a resolvable interface @key knows every implementation.
+
+        It answers ``_entities`` for the interface and must return the concrete type, so it has
+        to define all the types that implement the interface anywhere in the supergraph.
+        """
+        for interface in merged.values():
+            if interface.kind != "interface":
+                continue
+            implementations = sorted(
+                t.name
+                for t in merged.values()
+                if t.kind == "object" and interface.name in t.interfaces
+            )
+            for entry in self.by_name.get(interface.name, []):
+                type_def = entry.type_def
+                if type_def.interface_object or not any(k.resolvable for k in type_def.keys):
+                    continue
+                local = {
+                    t.name
+                    for t in entry.graph.subgraph.types.values()
+                    if t.kind == "object" and interface.name in t.interfaces
+                }
+                missing = [name for name in implementations if name not in local]
+                if not missing:
+                    continue
+                graph = entry.graph.name
+                plural = len(missing) > 1
+                listed = _and_list([f'"{name}"' for name in missing])
+                self.report(
+                    "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+                    f'[{graph}] Interface type "{interface.name}" has a resolvable key '
+                    f'(@key(fields: "{type_def.keys[0].fields}")) in subgraph "{graph}" but that '
+                    f"subgraph is missing some of the supergraph implementation types of "
+                    f'"{interface.name}". Subgraph "{graph}" should define '
+                    f"{'types' if plural else 'type'} {listed} (and have "
+                    f'{"them" if plural else "it"} implement "{interface.name}").',
+                    [graph],
+                    interface.name,
+                )
+
     # -- unions, enums, inputs, scalars ----------------------------------------------------------
 
     def _merge_union(self, name: str, entries: list[_Entry]) -> SupergraphType:
@@ -995,6 +1037,12 @@ def _key_paths(type_def: TypeDef) -> set[str]:
         paths = leaf_paths(key.selection)
         common = paths if common is None else common & paths
     return common or set()
+
+
+def _and_list(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _is_bare(join: JoinField) -> bool:

@@ -20,6 +20,7 @@ class InvalidGraph:
     message_parts: tuple[str, ...]
     reference: bool = True
     reference_note: str = ""
+    subgraph_names: bool = True  # the issue names the subgraphs (not for API-schema rules)
 
 
 INVALID_GRAPHS: dict[str, InvalidGraph] = {
@@ -293,5 +294,64 @@ INVALID_GRAPHS: dict[str, InvalidGraph] = {
         "INVALID_GRAPHQL",
         sources(a=link("@key") + " type Query { a: Missing }"),
         ("[a]", '"Missing"', '"Query.a"'),
+    ),
+    "referenced_inaccessible": InvalidGraph(
+        "REFERENCED_INACCESSIBLE",
+        sources(
+            a=link("@inaccessible")
+            + " type Secret @inaccessible { code: String } type Query { secret: Secret hi: Int }",
+        ),
+        ('"Secret"', '"Query.secret"'),
+        subgraph_names=False,
+    ),
+    "only_inaccessible_children": InvalidGraph(
+        "ONLY_INACCESSIBLE_CHILDREN",
+        sources(
+            a=link("@inaccessible")
+            + " enum Mood { SAD @inaccessible } type Query { mood: Mood hi: Int }",
+        ),
+        ('"Mood"', "values"),
+        subgraph_names=False,
+    ),
+    "required_inaccessible_argument": InvalidGraph(
+        "REQUIRED_INACCESSIBLE",
+        sources(
+            a=link("@inaccessible") + " type Query { hi(token: String! @inaccessible): Int }",
+        ),
+        ('"Query.hi(token:)"',),
+        subgraph_names=False,
+    ),
+    "implemented_by_inaccessible": InvalidGraph(
+        "IMPLEMENTED_BY_INACCESSIBLE",
+        sources(
+            a=link("@inaccessible") + " interface Named { name: String } "
+            "type Pet implements Named { name: String @inaccessible age: Int } "
+            "type Query { pet: Pet }",
+        ),
+        ('"Pet.name"', '"Named.name"'),
+        subgraph_names=False,
+    ),
+    "interface_key_missing_implementation": InvalidGraph(
+        "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+        sources(
+            a=link("@key") + ' interface Media @key(fields: "id") { id: ID! } '
+            'type Book implements Media @key(fields: "id") { id: ID! } type Query { m: Media }',
+            b=link("@key") + " interface Media { id: ID! } "
+            'type Film implements Media @key(fields: "id") { id: ID! } type Query { f: Film }',
+        ),
+        ("[a]", '"Media"', '"Film"'),
+        reference=False,
+        reference_note="the reference only checks this when a keyed subgraph has no "
+        "implementation at all (Apollo documents the rule for any missing implementation)",
+    ),
+    "interface_key_no_implementation": InvalidGraph(
+        "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+        sources(
+            a=link("@key") + ' interface Media @key(fields: "id") { id: ID! } '
+            "type Query { m: Media }",
+            b=link("@key") + " interface Media { id: ID! } "
+            'type Film implements Media @key(fields: "id") { id: ID! } type Query { f: Film }',
+        ),
+        ("[a]", '"Media"', '"Film"'),
     ),
 }
