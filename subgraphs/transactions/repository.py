@@ -176,7 +176,9 @@ class TransactionRepository:
         """Insert a new transaction; a racing request with the same key raises IdempotencyKeyTaken.
 
         The insert runs in a savepoint so that, on a clash, the request's transaction stays
-        usable and the service can read the winner's row.
+        usable and the service can read the winner's row. Call it after :meth:`lock_account`:
+        on SQLite a savepoint opened outside a transaction would itself be the transaction, and
+        releasing it would commit the row before the request decides to.
         """
         try:
             async with self.session.begin_nested():

@@ -496,4 +496,3 @@ class TransactionService:
                     seal_field(self.encryption, row, name, value)
                 case _:
                     setattr(row, name, value)
-        row.updated_at = utcnow()
