@@ -167,3 +167,13 @@ def test_command_rejects_bad_usage(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["--from-urls", "no-equals-sign"]) == 2
     assert "NAME=URL" in capsys.readouterr().err
     assert main(["--from-files", str(tmp_path / "missing")]) == 2
+
+
+def test_command_from_urls_reports_an_unreachable_subgraph(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Port 1 on loopback: nothing listens there, the connection is refused at once.
+    assert main(["--from-urls", "books=http://127.0.0.1:1/graphql"]) == 2
+    err = capsys.readouterr().err
+    assert "'books'" in err
+    assert "http://127.0.0.1:1/graphql" in err
