@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import httpx
 
@@ -229,3 +230,41 @@ async def test_health_endpoint(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "subgraph": "transactions"}
+
+
+async def test_contributed_lists_page_filter_and_refuse_bad_arguments(
+    client: httpx.AsyncClient, investments: StandInInvestments, account: str
+) -> None:
+    made = [
+        (await create_ok(client, account, type=kind))["id"]
+        for kind in ("DEPOSIT", "INTEREST", "DEPOSIT", "DIVIDEND", "DEPOSIT")
+    ]
+    for typename, parent in (
+        ("InvestmentAccount", account),
+        ("User", investments.user_of(account)),
+    ):
+        query = f"""query($r: [_Any!]!, $first: Int, $after: String, $filter: TransactionFilter) {{
+            _entities(representations: $r) {{ ... on {typename} {{
+                transactions(first: $first, after: $after, filter: $filter) {{
+                    nodes {{ id }} pageInfo {{ hasNextPage endCursor }} }} }} }} }}"""
+        variables: dict[str, Any] = {"r": [{"__typename": typename, "id": parent}]}
+
+        seen: list[str] = []
+        after = None
+        while True:
+            result = await execute(client, query, {**variables, "first": 2, "after": after})
+            page = result.ok()["_entities"][0]["transactions"]
+            seen += [node["id"] for node in page["nodes"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert seen == made
+
+        deposits = await execute(client, query, {**variables, "filter": {"type": "DEPOSIT"}})
+        nodes = deposits.ok()["_entities"][0]["transactions"]["nodes"]
+        assert [node["id"] for node in nodes] == [made[0], made[2], made[4]]
+
+        for bad, field in (({"after": "nope"}, "after"), ({"first": 101}, "first")):
+            refused = await execute(client, query, {**variables, **bad})
+            assert refused.error()["extensions"]["code"] == "BAD_USER_INPUT"
+            assert refused.error()["extensions"]["field"] == field
