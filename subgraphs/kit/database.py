@@ -147,9 +147,12 @@ for _name in (
     setattr(SerialisedAsyncSession, _name, _one_at_a_time(_name))
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL: readers (the router fanning out queries) are not blocked by a writer, and a writer
+    # waits (the connect timeout) rather than failing when another one holds the lock.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -167,7 +170,7 @@ class Database:
             url, echo=echo, connect_args=connect_args, pool_pre_ping=not self.is_sqlite
         )
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+            event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
         self.sessionmaker = async_sessionmaker(
             self.engine,
             class_=SerialisedAsyncSession,

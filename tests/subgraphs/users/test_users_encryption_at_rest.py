@@ -60,10 +60,15 @@ async def test_database_holds_no_plaintext_of_sensitive_fields(
 
     url = make_url(state_of(users_app).database.url)
     if url.get_backend_name() == "sqlite":
-        # The whole file, pages, free lists and all: not a byte of plaintext anywhere.
-        raw = (await asyncio.to_thread(Path(str(url.database)).read_bytes)).lower()
-        for needle in [*NEEDLES, "12025550199"]:
-            assert needle.lower().encode() not in raw, needle
+        # Every file of the database (main file, write-ahead log, shared memory), pages, free
+        # lists and all: not a byte of plaintext anywhere.
+        path = Path(str(url.database))
+        files = [f for f in path.parent.iterdir() if f.name.startswith(path.name)]
+        assert path in files
+        for file in files:
+            raw = (await asyncio.to_thread(file.read_bytes)).lower()
+            for needle in [*NEEDLES, "12025550199"]:
+                assert needle.lower().encode() not in raw, (file.name, needle)
 
 
 async def test_ciphertext_copied_to_another_row_does_not_open(
