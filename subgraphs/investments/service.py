@@ -5,6 +5,19 @@ every bad field and leaves nothing behind. It asks the users subgraph about the 
 before writing (unknown user: ``BAD_USER_INPUT``; closed user: ``RULE_VIOLATION``; users
 unreachable: ``DEPENDENCY_UNAVAILABLE``). It seals the client reference with the row id it
 generated, through the operation's encryption session; it never commits (the request does).
+
+Where DESIGN §3 is silent, these are the rules, chosen as a wealth platform's client would expect:
+
+* a client reference is unique among all of the user's accounts, closed ones included (it is
+  how the client names an account, now and in old statements), and compared case-sensitively
+  after trimming;
+* ``accountType`` and ``currency`` change only while the account is PENDING: PENDING is never
+  re-entered, so a PENDING account was never ACTIVE and no transaction can refer to it yet;
+* activating an account asks the users subgraph again: a CLOSED user's account is not opened;
+  a SUSPENDED user may still have accounts created (they wait in PENDING) and wound down;
+* a CLOSED account is terminal and read-only (``ACCOUNT_CLOSED``); naming a field's current
+  value is not a change (no write, no new version), so ``status`` equal to the current one is
+  accepted rather than reported as a transition.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -14,7 +16,9 @@ from subgraphs.investments.app import create_app
 from subgraphs.investments.settings import InvestmentsSettings
 from subgraphs.kit.testing import execute, running_app, state_of
 from tests.subgraphs.investments.investments_support import (
+    CREATE_ACCOUNT,
     USERS_URL,
+    account_input,
     create_account,
     create_user,
     update_account,
@@ -115,3 +119,33 @@ async def test_other_keys_cannot_open_the_rows(
     assert result.codes == ["DECRYPTION_FAILED"]
     assert "hopper" not in str(result.body).lower()
     assert lookup.ok()["investmentAccountByReference"] is None
+
+
+async def test_logs_and_errors_never_carry_the_reference(
+    client: httpx.AsyncClient,
+    users_client: httpx.AsyncClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user_id = await create_user(users_client)
+    with caplog.at_level(logging.DEBUG):
+        account = await create_account(client, user_id, clientReference=SECRET)
+        duplicate = await execute(
+            client,
+            CREATE_ACCOUNT,
+            {"input": account_input(user_id, clientReference=SECRET, accountType="SIPP")},
+        )
+        too_long = await update_account(
+            client, id=account["id"], version=1, clientReference=SECRET * 3
+        )
+        lookup = await execute(
+            client,
+            """query($u: ID!, $r: String!) {
+                investmentAccountByReference(userId: $u, clientReference: $r) { id } }""",
+            {"u": user_id, "r": SECRET},
+        )
+    assert duplicate.codes == ["CONFLICT"] and too_long.codes == ["BAD_USER_INPUT"]
+    assert lookup.ok()["investmentAccountByReference"] == {"id": account["id"]}
+    for body in (duplicate.body, too_long.body, lookup.body):
+        assert "hopper" not in str(body).lower()
+    assert caplog.records  # the requests were logged, just not the value
+    assert "hopper" not in caplog.text.lower()
