@@ -10,7 +10,7 @@ from typing import Any
 
 from graphql import GraphQLSchema, build_ast_schema, parse, print_schema
 
-from tests.router.engine import abstract, requires, shop
+from tests.router.engine import abstract, keys, requires, shop
 from tests.router.engine.subgraph_kit import load_supergraph
 
 
@@ -75,8 +75,8 @@ def shop_monolith() -> GraphQLSchema:
 def abstract_monolith() -> GraphQLSchema:
     items = abstract.ITEMS
 
-    def media_fields(type_name: str) -> dict[str, Any]:
-        return {"rating": lambda item, _i: abstract.RATINGS.get(item["id"])}
+    def rating(item: dict[str, Any], _info: Any) -> int | None:
+        return abstract.RATINGS.get(item["id"])
 
     return _build(
         "abstract",
@@ -93,9 +93,9 @@ def abstract_monolith() -> GraphQLSchema:
                     items[i] for i, _r in sorted(abstract.RATINGS.items(), key=lambda kv: -kv[1])
                 ],
             },
-            "Book": media_fields("Book"),
+            "Book": {"rating": rating},
             "Movie": {
-                **media_fields("Movie"),
+                "rating": rating,
                 "gross": lambda item, _i: abstract.GROSS.get(item["id"]),
             },
             "Person": {
@@ -128,6 +128,40 @@ def requires_monolith() -> GraphQLSchema:
             },
             "Dimensions": {
                 "weight": lambda d, _i, unit: round(d["kg"] * 2.2, 2) if unit == "LB" else d["kg"]
+            },
+        },
+    )
+
+
+def keys_monolith() -> GraphQLSchema:
+    def sku(sku_id: str) -> dict[str, Any]:
+        return keys.SKUS[sku_id]
+
+    def warehouse(item: dict[str, Any], _info: Any) -> dict[str, Any]:
+        city, country = item["city"]
+        zone = "EMEA" if country == "DE" else "AMER"
+        return {
+            "location": {"city": city, "country": country, "zone": zone},
+            "capacity": keys.CAPACITY[(city, country)],
+        }
+
+    return _build(
+        "keys",
+        {
+            "Query": {
+                "skus": lambda *_: [sku(i) for i in keys.SKUS],
+                "cheapest": lambda *_: sku("s3"),
+            },
+            "Sku": {
+                "price": lambda item, _i: keys.PRICES[(item["code"], item["region"])],
+                "title": lambda item, _i: f"{item['code']}-{item['region']}",
+                "stock": lambda item, _i: keys.STOCK[item["id"]],
+                "topReview": lambda item, _i: (
+                    {"id": item["review"], "stars": keys.STARS[item["review"]]}
+                    if item["review"]
+                    else None
+                ),
+                "warehouse": warehouse,
             },
         },
     )

@@ -24,15 +24,25 @@ Arguments = Mapping[tuple[str, str], Sequence[str]]
 
 
 def random_operation(
-    schema: GraphQLSchema, arguments: Arguments, rng: random.Random, depth: int = 3
+    schema: GraphQLSchema,
+    arguments: Arguments,
+    rng: random.Random,
+    depth: int = 3,
+    exclude: frozenset[tuple[str, str]] = frozenset(),
 ) -> str:
+    """Return a random valid-looking operation; `exclude` lists (type, field) never selected."""
     assert schema.query_type is not None
-    body = selection(schema, schema.query_type.name, arguments, rng, depth)
+    body = selection(schema, schema.query_type.name, arguments, rng, depth, exclude)
     return f"query Random($flag: Boolean!) {{ __typename @include(if: $flag) {body} }}"
 
 
 def selection(
-    schema: GraphQLSchema, type_name: str, arguments: Arguments, rng: random.Random, depth: int
+    schema: GraphQLSchema,
+    type_name: str,
+    arguments: Arguments,
+    rng: random.Random,
+    depth: int,
+    exclude: frozenset[tuple[str, str]] = frozenset(),
 ) -> str:
     type_ = schema.type_map[type_name]
     parts: list[str] = []
@@ -41,12 +51,12 @@ def selection(
         possible = sorted(t.name for t in schema.get_possible_types(type_))
         for member in rng.sample(possible, k=rng.randint(0, len(possible))):
             parts.append(
-                f"... on {member} {{ {selection(schema, member, arguments, rng, depth)} }}"
+                f"... on {member} {{ {selection(schema, member, arguments, rng, depth, exclude)} }}"
             )
         if isinstance(type_, GraphQLUnionType):
             return " ".join(parts)
     assert isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
-    names = sorted(type_.fields)
+    names = sorted(n for n in type_.fields if (type_name, n) not in exclude)
     for name in rng.sample(names, k=rng.randint(1, min(3, len(names)))):
         field = type_.fields[name]
         named = get_named_type(field.type)
@@ -57,7 +67,7 @@ def selection(
         if is_leaf_type(named):
             parts.append(f"{alias}{name}{args}{directive}")
         elif depth > 0:
-            inner = selection(schema, named.name, arguments, rng, depth - 1)
+            inner = selection(schema, named.name, arguments, rng, depth - 1, exclude)
             if rng.random() < 0.2:
                 inner = f"... on {named.name} {{ {inner} }} __typename"
             parts.append(f"{alias}{name}{args}{directive} {{ {inner} }}")
