@@ -8,14 +8,13 @@ cross-subgraph query reads it back, and the compliance chain it produced verifie
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.running_system import RunningSystem, running_system
+from tests.running_system import RunningSystem
 from wealthtech_cli.__main__ import main
 from wealthtech_cli.demo import DEMO_USERS
 
@@ -41,12 +40,6 @@ query Portfolio($email: String!) {
   }
 }
 """
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
-    with running_system(tmp_path_factory.mktemp("system") / "data") as running:
-        yield running
 
 
 def query(system: RunningSystem, text: str, variables: dict[str, Any]) -> dict[str, Any]:

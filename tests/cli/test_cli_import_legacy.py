@@ -1,0 +1,156 @@
+"""``wealthtech import-legacy users``: seed exports (made by Node's crypto) into our format.
+
+The export is written by ``fixtures/make_legacy_users.js`` with Node's own AES-256-CBC, under a
+fresh random key whenever ``node`` is installed (always in CI) and otherwise from the checked-in
+file it made. Users are created through the real API, so the stored values are our envelopes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from subgraphs.kit.testing import execute, running_app
+from subgraphs.users.app import create_app
+from subgraphs.users.settings import UsersSettings
+from tests.cli.cli_support import READ_USER, isolate_environment
+from tests.running_system import RunningSystem
+from wealthtech_cli.__main__ import main
+from wealthtech_cli.legacy_import import ImportReport, import_users
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXED_KEY = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+EXPECTED = {
+    "1001": {
+        "firstName": "Zoë",
+        "emailAddress": "zoe.angstrom@example.com",
+        "telephoneNumber": "+46701234567",
+        "dateOfBirth": "1979-04-03",
+        "annualIncome": {"amount": "72500.50", "currency": "GBP"},
+        "sourcesOfWealth": ["EMPLOYMENT_INCOME", "INHERITANCE"],
+        "nationality": "SE",
+    },
+    "1002": {
+        "firstName": "Kwame",
+        "emailAddress": "kwame.mensah@example.org",
+        "telephoneNumber": "+447700900555",
+        "dateOfBirth": "1990-12-31",
+        "annualIncome": {"amount": "38000", "currency": "GBP"},
+        "sourcesOfWealth": ["BUSINESS_INCOME", "SAVINGS"],
+        "nationality": "GB",
+    },
+}
+READ = READ_USER.replace("version", "version firstName nationality")
+
+
+def export(tmp_path: Path, *, csv: bool = False) -> tuple[Path, str]:
+    """Return an export file and its key: fresh from Node when it is installed."""
+    target = tmp_path / ("export.csv" if csv else "export.jsonl")
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("REQUIRE_NODE", "") not in ("", "0"):
+            pytest.fail("REQUIRE_NODE is set but node is not installed")
+        if csv:
+            pytest.skip("node is not installed: the CSV export is made by Node only")
+        shutil.copy(FIXTURES / "legacy_users.jsonl", target)
+        return target, FIXED_KEY
+    key = secrets.token_hex(32)
+    args = [node, str(FIXTURES / "make_legacy_users.js"), "--key", key, *(["--csv"] if csv else [])]
+    target.write_text(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+    return target, key
+
+
+async def _import_in_process(path: Path, key: str, map_path: Path) -> tuple[ImportReport, Any]:
+    async with running_app(create_app(UsersSettings())) as client:
+        report = await import_users(
+            path, client=client, url="/graphql", key=bytes.fromhex(key), map_path=map_path
+        )
+        ids = {
+            e["legacy_id"]: e["id"]
+            for e in map(json.loads, (await asyncio.to_thread(map_path.read_text)).splitlines())
+        }
+        users = {
+            legacy: (await execute(client, READ, {"id": new_id})).ok()["user"]
+            for legacy, new_id in ids.items()
+        }
+        again = await import_users(
+            path, client=client, url="/graphql", key=bytes.fromhex(key), map_path=map_path
+        )
+        return report, (users, again)
+
+
+@pytest.mark.parametrize("csv", [False, True], ids=["jsonl", "csv"])
+def test_import_creates_users_in_our_format(
+    csv: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolate_environment(monkeypatch, tmp_path / "data")
+    path, key = export(tmp_path, csv=csv)
+    map_path = tmp_path / "ids.jsonl"
+    report, (users, again) = asyncio.run(_import_in_process(path, key, map_path))
+
+    assert report.created == 2 and report.skipped == 0
+    refused = "\n".join(report.refused)
+    assert len(report.refused) == 2, refused
+    assert "legacy id 1003" in refused and "does not open with ENCRYPTION_SECRET_KEY" in refused
+    assert "legacy id 1004" in refused and "createUser refused" in refused
+    for legacy, expected in EXPECTED.items():
+        assert {k: users[legacy][k] for k in expected} == expected
+    # Refusals name fields and codes, never the values that were in the record.
+    for secret in ("wrong.key@example.com", "too.young@example.com", "2020-06-01"):
+        assert secret not in refused
+    # Stored in our envelope, never in the seed's form.
+    with sqlite3.connect(tmp_path / "data" / "users.sqlite3") as connection:
+        stored = connection.execute("SELECT email_address, telephone_number FROM users").fetchall()
+    assert len(stored) == 2
+    assert all(v.startswith("wt1.A256GCM.") and ":" not in v for row in stored for v in row)
+    # A second run skips what the map says is done and creates nothing.
+    assert (again.created, again.skipped, len(again.refused)) == (0, 2, 2)
+
+
+def test_import_legacy_command_through_the_router(
+    system: RunningSystem,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path, key = export(tmp_path)
+    monkeypatch.setenv("ENCRYPTION_SECRET_KEY", key)
+    assert main(["import-legacy", "users", str(path), "--url", system.graphql_url]) == 1
+    captured = capsys.readouterr()
+    assert "users: 2 created, 0 already imported, 2 refused" in captured.out
+    assert [line.startswith("refused: record ") for line in captured.err.splitlines()] == [True] * 2
+    map_path = path.with_suffix(".idmap.jsonl")
+    ids = [json.loads(line)["id"] for line in map_path.read_text().splitlines()]
+    response = httpx.post(
+        system.graphql_url,
+        json={
+            "query": "query($id: ID!) { user(id: $id) { emailAddress kycStatus } }",
+            "variables": {"id": ids[0]},
+        },
+    )
+    assert response.json()["data"]["user"] == {
+        "emailAddress": "zoe.angstrom@example.com",
+        "kycStatus": "NOT_STARTED",
+    }
+    assert main(["import-legacy", "users", str(path), "--url", system.graphql_url]) == 1
+    assert "users: 0 created, 2 already imported, 2 refused" in capsys.readouterr().out
+
+
+def test_import_legacy_needs_the_seed_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("ENCRYPTION_SECRET_KEY", raising=False)
+    path = tmp_path / "export.jsonl"
+    shutil.copy(FIXTURES / "legacy_users.jsonl", path)
+    assert main(["import-legacy", "users", str(path), "--url", "http://127.0.0.1:9/graphql"]) == 2
+    assert "ENCRYPTION_SECRET_KEY is not set" in capsys.readouterr().err
