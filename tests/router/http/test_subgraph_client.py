@@ -125,3 +125,23 @@ async def test_unknown_subgraph_is_unavailable() -> None:
     client = SubgraphClient({})
     with pytest.raises(SubgraphUnavailable, match="unknown subgraph"):
         await client.send("ghost", {"query": "{ __typename }"}, RequestContext())
+
+
+async def test_cookies_set_by_a_subgraph_are_never_replayed() -> None:
+    seen: list[httpx.Request] = []
+
+    def subgraph(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200, json={"data": {"__typename": "Query"}}, headers={"set-cookie": "session=caller-1"}
+        )
+
+    client = SubgraphClient(
+        {"users": "http://users.test/graphql"}, transports={"users": httpx.MockTransport(subgraph)}
+    )
+    try:
+        for _ in range(2):
+            await client.send("users", {"query": "{ __typename }"}, RequestContext())
+    finally:
+        await client.aclose()
+    assert [request.headers.get("cookie") for request in seen] == [None, None]
