@@ -285,3 +285,41 @@ async def test_concurrent_appends_never_fork_the_chain(
     rows = await _revisions(compliance_app)
     assert [row["chain_index"] for row in rows] == list(range(1, 10))
     assert len({row["previous_hash"] for row in rows}) == 9  # no two links share a parent
+
+
+async def test_a_renumbered_revision_is_a_revision_gap(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    # Position 4 is revision 2 of log A; a forger renumbers it 3 and rehashes it.
+    async with state_of(compliance_app).database.session() as session:
+        row = await session.scalar(
+            select(ComplianceLogRevisionRow).where(ComplianceLogRevisionRow.chain_index == 4)
+        )
+        assert row is not None
+        row.revision = 3
+        row.hash = link_hash(row)
+        await session.commit()
+    report = await _verify(compliance_app, keys=False)
+    assert report.broken is not None
+    assert (report.broken.chain_index, report.broken.reason) == (4, "REVISION_NUMBER_GAP")
+
+
+async def test_resealed_content_that_differs_from_the_hashed_one_is_found(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    # Someone holding the data key (but not the blind-index key) seals new details into
+    # revision 2: the envelope opens, yet it is not the content the chain covers.
+    services = state_of(compliance_app).encryption_services
+    async with state_of(compliance_app).database.session() as session:
+        row = await session.scalar(
+            select(ComplianceLogRevisionRow).where(ComplianceLogRevisionRow.chain_index == 2)
+        )
+        assert row is not None
+        row.log_details = services.session().seal(
+            {"matches": 0}, table=row.__tablename__, column="log_details", row_id=row.id
+        )
+        await session.commit()
+    report = await _verify(compliance_app)
+    assert report.broken is not None
+    assert (report.broken.chain_index, report.broken.reason) == (2, "CONTENT_DIGEST_MISMATCH")
+    assert (await _verify(compliance_app, keys=False)).ok  # only the keys can tell
