@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from router.execution.merge import Path, merge_into, objects_at
+from router.execution.merge import Path, merge_into, objects_at, paths_at
 from router.execution.transport import RequestContext, SubgraphTransport, SubgraphUnavailable
 from router.planning.nodes import (
     EntityType,
@@ -170,9 +170,9 @@ class Executor:
         fetch = flatten.node
         by_type = {entity.typename: entity for entity in fetch.entity_types}
         representations: list[dict[str, Any]] = []
-        targets: list[list[tuple[dict[str, Any], Path]]] = []
+        targets: list[list[dict[str, Any]]] = []
         index_of: dict[Hashable, int] = {}
-        for obj, path in objects_at(state.data, flatten.path):
+        for obj in objects_at(state.data, flatten.path):
             entity = by_type.get(obj.get("__typename"))  # type: ignore[arg-type]
             if entity is None:
                 continue
@@ -189,9 +189,9 @@ class Executor:
             if position is None:
                 index_of[identity] = len(representations)
                 representations.append(rep)
-                targets.append([(obj, path)])
+                targets.append([obj])
             else:
-                targets[position].append((obj, path))
+                targets[position].append(obj)
         if not representations:
             return
         variables = self._variables(fetch, state)
@@ -202,18 +202,23 @@ class Executor:
         data = response.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
         if isinstance(entities, list):
+            object_types = self.object_types
             for position, entity_data in enumerate(entities[: len(targets)]):
                 if isinstance(entity_data, dict):
-                    for obj, _path in targets[position]:
-                        merge_into(obj, entity_data, self.object_types)
-        for error in response.get("errors") or ():
-            self._entity_error(error, fetch.subgraph, targets, state)
+                    for obj in targets[position]:
+                        merge_into(obj, entity_data, object_types)
+        errors = response.get("errors")
+        if errors:
+            paths = paths_at(state.data, flatten.path)
+            for error in errors:
+                self._entity_error(error, fetch.subgraph, targets, paths, state)
 
     @staticmethod
     def _entity_error(
         error: Any,
         subgraph: str,
-        targets: list[list[tuple[dict[str, Any], Path]]],
+        targets: list[list[dict[str, Any]]],
+        paths: dict[int, list[Path]],
         state: ExecutionState,
     ) -> None:
         path = error.get("path") if isinstance(error, dict) else None
@@ -225,7 +230,12 @@ class Executor:
             and 0 <= path[1] < len(targets)
         ):
             rest = tuple(path[2:])
-            for _obj, at in targets[path[1]]:
-                state.errors.append(_subgraph_error(error, subgraph, at + rest))
-            return
+            seen: set[Path] = set()
+            for obj in targets[path[1]]:
+                for at in paths.get(id(obj), ()):
+                    if at not in seen:
+                        seen.add(at)
+                        state.errors.append(_subgraph_error(error, subgraph, at + rest))
+            if seen:
+                return
         state.errors.append(_subgraph_error(error, subgraph, None))

@@ -34,9 +34,39 @@ def merge_into(
             target[key] = value
 
 
-def objects_at(data: Any, path: tuple[str, ...]) -> list[tuple[dict[str, Any], Path]]:
-    """Return every object found at `path` ("@" walks list elements) with its response path."""
-    found: list[tuple[dict[str, Any], Path]] = []
+def objects_at(data: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Return every object found at `path` ("@" walks list elements)."""
+    found: list[dict[str, Any]] = []
+    _collect(data, path, 0, found)
+    return found
+
+
+def _collect(value: Any, path: tuple[str, ...], index: int, found: list[dict[str, Any]]) -> None:
+    if value is None:
+        return
+    if index == len(path):
+        if isinstance(value, dict):
+            found.append(value)
+        elif isinstance(value, list):  # a list below the last segment: its elements
+            for element in value:
+                _collect(element, path, index, found)
+        return
+    segment = path[index]
+    if segment == "@":
+        if isinstance(value, list):
+            last = index + 1 == len(path)
+            for element in value:
+                if last and isinstance(element, dict):
+                    found.append(element)  # the common `list.@` end, without a call per item
+                else:
+                    _collect(element, path, index + 1, found)
+    elif isinstance(value, dict):
+        _collect(value.get(segment), path, index + 1, found)
+
+
+def paths_at(data: Any, path: tuple[str, ...]) -> dict[int, list[Path]]:
+    """Response paths of the objects at `path`, by object identity (only needed for errors)."""
+    found: dict[int, list[Path]] = {}
     _walk(data, path, 0, (), found)
     return found
 
@@ -46,14 +76,14 @@ def _walk(
     path: tuple[str, ...],
     index: int,
     at: Path,
-    found: list[tuple[dict[str, Any], Path]],
+    found: dict[int, list[Path]],
 ) -> None:
     if value is None:
         return
     if index == len(path):
         if isinstance(value, dict):
-            found.append((value, at))
-        elif isinstance(value, list):  # a list below the last segment: its elements
+            found.setdefault(id(value), []).append(at)
+        elif isinstance(value, list):
             for position, element in enumerate(value):
                 _walk(element, path, index, (*at, position), found)
         return

@@ -247,6 +247,8 @@ class _Run:
         self.variables = variables
         self.errors = errors
         self._prefixes: set[tuple[Any, ...]] | None = None
+        self.object_types = shaper.object_types
+        self.by_tuple = shaper._by_tuple
 
     def errored_at_or_below(self, path: list[str | int]) -> bool:
         if self._prefixes is None:
@@ -279,12 +281,16 @@ class _Run:
         if not isinstance(value, dict):
             return None
         typename = static_type
-        if static_type not in self.shaper.object_types:
+        if static_type not in self.object_types:
             found = value.get("__typename")
             if isinstance(found, str):
                 typename = found
+        slot = self.by_tuple.get(id(selection_sets))
+        entries = slot[1].get(typename) if slot is not None and slot[0] is selection_sets else None
+        if entries is None:
+            entries = self.shaper._fields(selection_sets, typename, static_type)
         out: dict[str, Any] = {}
-        for entry in self.shaper._fields(selection_sets, typename, static_type):
+        for entry in entries:
             sub_sets = entry.sub_sets
             if entry.conditional:
                 nodes = [n for c, n in entry.occurrences if _passes(c, self.variables)]
