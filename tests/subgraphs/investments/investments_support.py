@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
-from subgraphs.kit.testing import GraphQLResult, execute
+from crypto import EncryptionServices
+from subgraphs.investments.app import create_app
+from subgraphs.investments.settings import InvestmentsSettings
+from subgraphs.kit.testing import GraphQLResult, HostRouterTransport, execute
 
 USERS_URL = "http://users/graphql"
 UNKNOWN_ACCOUNT = "acc_00000000000070008000000000000000"
@@ -24,6 +29,27 @@ GET_ACCOUNT = f"query($id: ID!) {{ investmentAccount(id: $id) {{ {ACCOUNT_FIELDS
 LIST_ACCOUNTS = """query($first: Int, $after: String, $filter: InvestmentAccountFilter) {
     investmentAccounts(first: $first, after: $after, filter: $filter) {
         edges { cursor node { id } } nodes { id } pageInfo { hasNextPage endCursor } } }"""
+
+
+def make_investments_app(
+    database_url: str,
+    data_dir: Path,
+    encryption_services: EncryptionServices,
+    owners: dict[str, FastAPI],
+) -> FastAPI:
+    """An investments app whose calls to ``USERS_URL`` go to ``owners["users"]`` in-process.
+
+    With no ``"users"`` in ``owners`` the users subgraph is unreachable (a refused connection).
+    """
+    settings = InvestmentsSettings(
+        database_url=database_url, data_dir=data_dir, users_url=USERS_URL
+    )
+    return create_app(
+        settings,
+        encryption_services=encryption_services,
+        owner_transport=HostRouterTransport(owners),
+    )
+
 
 _CREATE_USER = "mutation($input: CreateUserInput!) { createUser(input: $input) { id version } }"
 _UPDATE_USER = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { id version } }"

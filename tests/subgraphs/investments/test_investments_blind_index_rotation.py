@@ -9,31 +9,18 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from crypto import BlindIndexKeyring, EncryptionServices, Keyring
-from subgraphs.investments.app import create_app
-from subgraphs.investments.settings import InvestmentsSettings
 from subgraphs.kit.testing import execute, running_app, state_of
 from tests.subgraphs.investments.investments_support import (
     CREATE_ACCOUNT,
-    USERS_URL,
     account_input,
     create_account,
     create_user,
+    make_investments_app,
     update_account,
 )
 
 BY_REFERENCE = """query($u: ID!, $r: String!) {
     investmentAccountByReference(userId: $u, clientReference: $r) { id clientReference } }"""
-
-
-def _app(
-    database_url: str, directory: Path, services: EncryptionServices, users: FastAPI
-) -> FastAPI:
-    settings = InvestmentsSettings(
-        database_url=database_url, data_dir=directory, users_url=USERS_URL
-    )
-    return create_app(
-        settings, encryption_services=services, owner_transport=httpx.ASGITransport(app=users)
-    )
 
 
 async def test_rotated_blind_index_still_finds_and_guards_old_references(
@@ -44,11 +31,12 @@ async def test_rotated_blind_index_still_finds_and_guards_old_references(
 ) -> None:
     keyring, blind = Keyring.generate(), BlindIndexKeyring.generate()
     rotated = blind.with_new_active_version()
-    before = _app(
-        database_url, tmp_path / "a", EncryptionServices("investments", keyring, blind), users_app
+    owners = {"users": users_app}
+    before = make_investments_app(
+        database_url, tmp_path / "a", EncryptionServices("investments", keyring, blind), owners
     )
-    after = _app(
-        database_url, tmp_path / "b", EncryptionServices("investments", keyring, rotated), users_app
+    after = make_investments_app(
+        database_url, tmp_path / "b", EncryptionServices("investments", keyring, rotated), owners
     )
     user_id = await create_user(users_client)
 

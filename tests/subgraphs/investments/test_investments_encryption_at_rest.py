@@ -12,15 +12,13 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from subgraphs.investments.app import create_app
-from subgraphs.investments.settings import InvestmentsSettings
 from subgraphs.kit.testing import execute, running_app, state_of
 from tests.subgraphs.investments.investments_support import (
     CREATE_ACCOUNT,
-    USERS_URL,
     account_input,
     create_account,
     create_user,
+    make_investments_app,
     update_account,
 )
 from tests.subgraphs.support import make_encryption_services
@@ -57,10 +55,15 @@ async def test_database_holds_no_plaintext_reference(
 
     url = make_url(state_of(investments_app).database.url)
     if url.get_backend_name() == "sqlite":
-        # The whole file, pages, free lists and all: not a byte of plaintext anywhere.
-        raw = (await asyncio.to_thread(Path(str(url.database)).read_bytes)).lower()
-        for needle in NEEDLES:
-            assert needle.lower().encode() not in raw, needle
+        # Every file of the database (main file, write-ahead log, shared memory), pages, free
+        # lists and all: not a byte of plaintext anywhere.
+        path = Path(str(url.database))
+        files = [f for f in path.parent.iterdir() if f.name.startswith(path.name)]
+        assert path in files
+        for file in files:
+            raw = (await asyncio.to_thread(file.read_bytes)).lower()
+            for needle in NEEDLES:
+                assert needle.lower().encode() not in raw, (file.name, needle)
 
 
 async def test_ciphertext_copied_to_another_row_does_not_open(
@@ -101,11 +104,8 @@ async def test_other_keys_cannot_open_the_rows(
 ) -> None:
     user_id = await create_user(users_client)
     account = await create_account(client, user_id, clientReference=SECRET)
-    stranger = create_app(
-        InvestmentsSettings(
-            database_url=database_url, data_dir=tmp_path / "o", users_url=USERS_URL
-        ),
-        encryption_services=make_encryption_services("investments"),
+    stranger = make_investments_app(
+        database_url, tmp_path / "other", make_encryption_services("investments"), {}
     )
     async with running_app(stranger) as other:
         result = await execute(other, GET_REFERENCE, {"id": account["id"]})

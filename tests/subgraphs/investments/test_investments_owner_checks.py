@@ -9,18 +9,16 @@ import httpx
 import pytest
 
 from crypto import EncryptionServices
-from subgraphs.investments.app import create_app
-from subgraphs.investments.settings import InvestmentsSettings
 from subgraphs.kit.testing import execute, running_app
 from tests.subgraphs.investments.investments_support import (
     CREATE_ACCOUNT,
     GET_ACCOUNT,
     UNKNOWN_USER,
-    USERS_URL,
     account_count,
     account_input,
     create_account,
     create_user,
+    make_investments_app,
     move,
     set_user_status,
     update_account,
@@ -73,23 +71,12 @@ async def test_an_account_of_a_closed_user_cannot_be_activated(
     assert (await move(client, account, "CLOSING"))["status"] == "CLOSING"
 
 
-def _refuse_connection(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("connection refused", request=request)
-
-
 @pytest.fixture
 async def cut_off_client(
     database_url: str, tmp_path: Path, encryption_services: EncryptionServices
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The investments app whose users subgraph cannot be reached (the connection fails)."""
-    settings = InvestmentsSettings(
-        database_url=database_url, data_dir=tmp_path / "cut-off", users_url=USERS_URL
-    )
-    app = create_app(
-        settings,
-        encryption_services=encryption_services,
-        owner_transport=httpx.MockTransport(_refuse_connection),
-    )
+    """The investments app whose users subgraph cannot be reached (the connection is refused)."""
+    app = make_investments_app(database_url, tmp_path / "cut-off", encryption_services, {})
     async with running_app(app) as client:
         yield client
 
