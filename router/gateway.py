@@ -221,6 +221,18 @@ class Gateway:
                 {"errors": [{"message": message, "extensions": {"code": "OPERATION_NOT_ALLOWED"}}]},
                 "validate",
             )
+        if variables is not None and not isinstance(variables, Mapping):
+            return ExecutionOutcome(
+                {
+                    "errors": [
+                        {
+                            "message": "Variables must be provided as a JSON object.",
+                            "extensions": {"code": "BAD_USER_INPUT"},
+                        }
+                    ]
+                },
+                "validate",
+            )
         coerced = get_variable_values(
             self.schema, prepared.operation.variable_definitions or (), dict(variables or {})
         )

@@ -354,3 +354,9 @@ async def test_several_operations_without_a_name_is_a_validation_error(gateway: 
         gateway, "query A { me { name } } query B { me { username } }", operation_name="B"
     )
     assert outcome.response == {"data": {"me": {"username": "ada"}}}
+
+
+async def test_variables_that_are_not_an_object_are_refused(gateway: Gateway) -> None:
+    outcome = await gateway.execute("{ me { name } }", [1, 2])  # type: ignore[arg-type]
+    assert outcome.phase == "validate"
+    assert outcome.response["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
