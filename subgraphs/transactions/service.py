@@ -28,7 +28,6 @@ from typing import Any
 
 from crypto import EncryptionSession
 from subgraphs.kit import (
-    BadUserInput,
     Conflict,
     Issues,
     NotFound,
@@ -283,6 +282,7 @@ class TransactionService:
 
     def _validate_new(self, issues: Issues, data: NewTransaction) -> _Validated | None:
         before = len(issues)
+        issues.check(bool(data.account_id.strip()), "accountId", "must not be empty")
         consideration = rules.check_amount(
             issues, "considerationAmount", data.consideration_amount, positive=True, currency=None
         )
@@ -358,8 +358,6 @@ class TransactionService:
     async def _require_account(self, account_id: str) -> dict[str, Any]:
         if self.accounts is None:
             raise RuntimeError("the investments owner client is not configured")
-        if not account_id.strip():
-            raise BadUserInput.single("accountId", "must not be empty")
         return await self.accounts.require(
             "InvestmentAccount",
             account_id,

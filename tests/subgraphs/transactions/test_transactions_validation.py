@@ -20,6 +20,7 @@ from tests.subgraphs.transactions.transactions_support import (
 )
 
 DEPOSIT_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("empty account id", {"accountId": " "}, "accountId"),
     ("zero consideration", {"considerationAmount": "0.00"}, "considerationAmount"),
     ("negative consideration", {"considerationAmount": "-5.00"}, "considerationAmount"),
     ("consideration with 3 decimals", {"considerationAmount": "10.001"}, "considerationAmount"),
