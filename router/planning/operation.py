@@ -117,6 +117,11 @@ _INTERNAL_CACHE: dict[tuple[int, frozenset[str]], tuple[SelectionSetNode, Select
 def client_aliases(
     operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
 ) -> frozenset[str]:
+    """Response keys the planner must not use for its own fields.
+
+    Aliases naming something else (`id: username`), and names of fields the client selects with
+    arguments (`price(currency: EUR)`): an internal `price` there would merge with the client's.
+    """
     found: set[str] = set()
 
     def walk(selection_set: SelectionSetNode | None) -> None:
@@ -124,6 +129,8 @@ def client_aliases(
             if isinstance(item, FieldNode):
                 if item.alias is not None and item.alias.value != item.name.value:
                     found.add(item.alias.value)
+                elif item.arguments:
+                    found.add(item.name.value)
                 walk(item.selection_set)
             elif isinstance(item, InlineFragmentNode):
                 walk(item.selection_set)
