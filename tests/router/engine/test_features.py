@@ -71,3 +71,14 @@ async def test_progressive_override_with_labels_off_keeps_the_original_subgraph(
     outcome = await Gateway(SUPERGRAPH, t).execute("{ users { name score } }")
     assert outcome.response == {"data": {"users": [{"name": "Ann", "score": 10}]}}
     assert [name for name, _ in t.requests] == ["accounts"]
+
+
+async def test_deprecation_survives_into_introspection() -> None:
+    outcome = await Gateway(SUPERGRAPH, transport()).execute(
+        '{ __type(name: "User") { fields(includeDeprecated: true) {'
+        " name isDeprecated deprecationReason } } }"
+    )
+    fields = {f["name"]: f for f in outcome.response["data"]["__type"]["fields"]}
+    assert fields["locale"]["isDeprecated"] is True
+    assert fields["locale"]["deprecationReason"] == "use language"
+    assert fields["name"]["isDeprecated"] is False
