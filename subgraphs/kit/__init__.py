@@ -21,7 +21,14 @@ these modules use the kit:
 from .app import SubgraphState, create_app
 from .context import RequestTransaction, SubgraphContext
 from .currencies import minor_units
-from .database import Database, RecordMixin, UTCDateTime, make_metadata, utcnow
+from .database import (
+    Database,
+    RecordMixin,
+    SerialisedAsyncSession,
+    UTCDateTime,
+    make_metadata,
+    utcnow,
+)
 from .dataloaders import Loaders, ordered_by_keys
 from .errors import (
     BadUserInput,
@@ -71,6 +78,7 @@ __all__ = [
     "RecordMixin",
     "RequestTransaction",
     "RuleViolation",
+    "SerialisedAsyncSession",
     "SubgraphContext",
     "SubgraphError",
     "SubgraphSchema",
