@@ -45,7 +45,7 @@ from router.planning.operation import (
 from router.planning.selection import SelSet
 from router.supergraph import FieldInfo, Key, Supergraph
 
-_MAX_DEPTH = 24
+_MAX_DEPTH = 40
 _INTROSPECTION_ROOT = frozenset({"__schema", "__type"})
 
 
@@ -346,7 +346,11 @@ class _Planner:
     # ---- entity jumps -------------------------------------------------------------------------
 
     def jump_options(
-        self, group: FetchGroup, parent: str, item: FieldNode | _FragmentItem
+        self,
+        group: FetchGroup,
+        parent: str,
+        item: FieldNode | _FragmentItem,
+        path: tuple[str, ...],
     ) -> list[tuple[str, str | None, Key]]:
         graph = group.subgraph
         info = self.types[parent]
@@ -379,7 +383,7 @@ class _Planner:
         def rank(option: tuple[str, str | None, Key]) -> tuple[int, int, int]:
             other, _rep, key = option
             local = self.local_field_set(graph, parent, key.selection)
-            existing = (group.id, other, group.path) in self.children
+            existing = (group.id, other, path) in self.children
             return (0 if local else 1, 0 if existing else 1, self.graph_order[other])
 
         options.sort(key=rank)
@@ -393,7 +397,7 @@ class _Planner:
         target: SelSet,
         item: FieldNode | _FragmentItem,
     ) -> None:
-        options = self.jump_options(group, parent, item)
+        options = self.jump_options(group, parent, item, path)
         what = item.name.value if isinstance(item, FieldNode) else f"... on {item.type_condition}"
         if not options:
             if self.jump_via_ancestor(group, parent, item):
@@ -470,7 +474,7 @@ class _Planner:
                 )
             node = replace(frame.node, selection_set=SelectionSetNode(selections=(node,)))
             current = frame.parent
-            if self.types[current].keys and self.jump_options(group, current, node):
+            if self.types[current].keys and self.jump_options(group, current, node, frame.path):
                 self.jump(group, current, frame.path, frame.target, node)
                 return True
         return False
