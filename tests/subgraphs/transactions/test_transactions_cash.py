@@ -171,3 +171,22 @@ async def test_cash_of_an_account_needs_its_currency_when_it_has_no_transactions
         client, query, {"r": [{"__typename": "InvestmentAccount", "id": account}]}
     )
     assert known.ok()["_entities"] == [{"cashBalance": {"amount": "1.00"}}]
+
+
+async def test_racing_raises_of_pending_withdrawals_never_overdraw(
+    client: httpx.AsyncClient, account: str
+) -> None:
+    await deposit_settled(client, account, "100.00")
+    pending = [
+        await create_ok(client, account, type="WITHDRAWAL", considerationAmount="10.00")
+        for _ in range(4)
+    ]
+
+    # Each raise alone fits (100 - 30 >= 40); together only two do (40 + 40 + 10 + 10 = 100).
+    results = await asyncio.gather(
+        *(update(client, id=t["id"], version=1, considerationAmount="40.00") for t in pending)
+    )
+
+    refused = [r.error()["extensions"]["reason"] for r in results if r.errors]
+    assert refused == ["INSUFFICIENT_FUNDS"] * 2
+    assert (await cash_of(client, account))["availableCash"] == money("0.00")
