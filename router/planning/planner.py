@@ -164,6 +164,52 @@ class _Planner:
                     return False
         return True
 
+    def obtainable(
+        self,
+        graph: str,
+        parent: str,
+        selection: SelectionSetNode,
+        visiting: frozenset[tuple[str, str]] = frozenset(),
+    ) -> bool:
+        """Whether a key selection on `parent` can be fetched starting from `graph`.
+
+        Fields `graph` resolves itself are obtainable; others through a key of a subgraph that
+        resolves them, whose own key fields are obtainable (without going in circles).
+        """
+        for item in selection.selections:
+            if not isinstance(item, FieldNode) or item.name.value == "__typename":
+                continue
+            name = item.name.value
+            info = self.types[parent].fields.get(name)
+            if info is None:
+                return False
+            if graph in info.resolving:
+                if item.selection_set is not None:
+                    sub = get_named_type(self.field_type(parent, name)).name
+                    if not self.obtainable(graph, sub, item.selection_set, visiting):
+                        return False
+                continue
+            if (graph, parent) in visiting:
+                return False
+            inner = visiting | {(graph, parent)}
+            if not any(
+                other != graph
+                and self.obtainable(graph, parent, key.selection, inner)
+                and (
+                    item.selection_set is None
+                    or self.obtainable(
+                        other,
+                        get_named_type(self.field_type(parent, name)).name,
+                        item.selection_set,
+                        inner,
+                    )
+                )
+                for other in info.resolving
+                for key in self.types[parent].resolvable_keys(other)
+            ):
+                return False
+        return True
+
     # ---- groups -----------------------------------------------------------------------------
 
     def new_group(
@@ -387,7 +433,8 @@ class _Planner:
             return (0 if local else 1, 0 if existing else 1, self.graph_order[other])
 
         options.sort(key=rank)
-        return options
+        # drop options whose key this subgraph cannot obtain, so a greedy choice is no dead end
+        return [o for o in options if self.obtainable(graph, parent, o[2].selection)]
 
     def jump(
         self,
