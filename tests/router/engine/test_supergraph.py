@@ -112,3 +112,21 @@ def test_newer_join_directives_are_tolerated() -> None:
 def test_unusable_supergraphs_are_refused_with_a_clear_error(sdl: str, message: str) -> None:
     with pytest.raises(SupergraphError, match=message):
         Supergraph.from_sdl(sdl)
+
+
+async def test_unions_without_member_directives_fall_back_to_type_membership() -> None:
+    # join v0.2 has no @join__unionMember: a member belongs to a union in every subgraph that
+    # defines both.
+    from tests.router.engine.abstract import abstract_transport
+
+    sdl = (FIXTURES / "abstract" / "supergraph.graphql").read_text("utf-8")
+    stripped = re.sub(r" @join__unionMember\(graph: \w+, member: \"\w+\"\)", "", sdl)
+    assert "@join__unionMember(graph" not in stripped
+    query = '{ search(term: "i") { __typename ... on Movie { gross } ... on Person { name } } }'
+    expected = await Gateway(Supergraph.from_sdl(sdl), abstract_transport()).execute(query)
+    outcome = await Gateway(Supergraph.from_sdl(stripped), abstract_transport()).execute(query)
+    assert outcome.response == expected.response
+    assert outcome.response["data"]["search"] == [
+        {"__typename": "Movie", "gross": 100},
+        {"__typename": "Person", "name": "Sigourney"},
+    ]
