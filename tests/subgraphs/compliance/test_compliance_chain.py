@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
+from crypto import Sealed
 from subgraphs.compliance.chain import GENESIS_HASH, link_hash
 from subgraphs.compliance.models import ComplianceChainRow, ComplianceLogRevisionRow
 from subgraphs.compliance.verification import ChainReport, verify_chain
@@ -123,25 +124,6 @@ async def test_an_altered_revision_breaks_its_own_link(
         assert (await _verify(compliance_app)).ok, column  # restored: intact again
 
 
-async def test_a_rehashed_revision_breaks_the_next_link(
-    compliance_app: FastAPI, four_links: list[dict[str, Any]]
-) -> None:
-    # A careful forger recomputes the altered revision's hash; its successor still names the
-    # old one.
-    async with state_of(compliance_app).database.session() as session:
-        row = await session.scalar(
-            select(ComplianceLogRevisionRow).where(ComplianceLogRevisionRow.chain_index == 2)
-        )
-        assert row is not None
-        row.outcome = "FAIL"
-        row.hash = link_hash(row)
-        await session.commit()
-    report = await _verify(compliance_app)
-    assert report.broken is not None
-    assert (report.broken.chain_index, report.broken.reason) == (3, "PREVIOUS_HASH_MISMATCH")
-    assert report.broken.log_id == four_links[2]["id"]
-
-
 async def _delete(app: FastAPI, where: str, **params: Any) -> list[dict[str, Any]]:
     """Delete revisions matching ``where``; return them for :func:`_restore`."""
     async with state_of(app).database.engine.begin() as connection:
@@ -188,23 +170,6 @@ async def test_removed_revisions_are_missing_links(
             assert report.checked == position - 1, where
         await _restore(compliance_app, removed)
         assert (await _verify(compliance_app)).ok, where
-
-
-async def test_a_swapped_ciphertext_is_found_with_the_keys(
-    compliance_app: FastAPI, four_links: list[dict[str, Any]]
-) -> None:
-    # Revision 3 gets revision 1's sealed response id: a valid envelope, for another row.
-    await _sql(
-        compliance_app,
-        "UPDATE compliance_log_revisions SET response_id = "
-        "(SELECT response_id FROM compliance_log_revisions WHERE chain_index = 1) "
-        "WHERE chain_index = 3",
-    )
-    report = await _verify(compliance_app)
-    assert report.broken is not None
-    assert (report.broken.chain_index, report.broken.reason) == (3, "CONTENT_UNREADABLE")
-    # Without keys the links still hold: ciphertexts are covered through their keyed digest.
-    assert (await _verify(compliance_app, keys=False)).ok
 
 
 async def test_a_current_view_that_disagrees_with_the_chain_is_found(
@@ -287,39 +252,72 @@ async def test_concurrent_appends_never_fork_the_chain(
     assert len({row["previous_hash"] for row in rows}) == 9  # no two links share a parent
 
 
-async def test_a_renumbered_revision_is_a_revision_gap(
-    compliance_app: FastAPI, four_links: list[dict[str, Any]]
-) -> None:
-    # Position 4 is revision 2 of log A; a forger renumbers it 3 and rehashes it.
-    async with state_of(compliance_app).database.session() as session:
+async def _forge(app: FastAPI, position: int, column: str, value: Any, *, rehash: bool) -> Any:
+    """Set a column of the revision at ``position`` (and recompute its hash); return the old."""
+    async with state_of(app).database.session() as session:
         row = await session.scalar(
-            select(ComplianceLogRevisionRow).where(ComplianceLogRevisionRow.chain_index == 4)
+            select(ComplianceLogRevisionRow).where(ComplianceLogRevisionRow.chain_index == position)
         )
         assert row is not None
-        row.revision = 3
-        row.hash = link_hash(row)
+        old = (getattr(row, column), row.hash)
+        setattr(row, column, value)
+        if rehash:
+            row.hash = link_hash(row)
         await session.commit()
-    report = await _verify(compliance_app, keys=False)
-    assert report.broken is not None
-    assert (report.broken.chain_index, report.broken.reason) == (4, "REVISION_NUMBER_GAP")
+    return old
 
 
-async def test_resealed_content_that_differs_from_the_hashed_one_is_found(
+async def _unforge(app: FastAPI, position: int, column: str, old: Any) -> None:
+    async with state_of(app).database.session() as session:
+        row = await session.scalar(
+            select(ComplianceLogRevisionRow).where(ComplianceLogRevisionRow.chain_index == position)
+        )
+        assert row is not None
+        setattr(row, column, old[0])
+        row.hash = old[1]
+        await session.commit()
+
+
+async def test_a_rehashed_forgery_breaks_a_later_check(
     compliance_app: FastAPI, four_links: list[dict[str, Any]]
 ) -> None:
-    # Someone holding the data key (but not the blind-index key) seals new details into
-    # revision 2: the envelope opens, yet it is not the content the chain covers.
+    # A careful forger recomputes the altered revision's own hash.
+    cases = [
+        # Its successor still names the old hash.
+        (2, "outcome", "FAIL", 3, "PREVIOUS_HASH_MISMATCH"),
+        # The last link has no successor, but log A's revision 2 renumbered 3 leaves a gap.
+        (4, "revision", 3, 4, "REVISION_NUMBER_GAP"),
+    ]
+    for position, column, value, broken_at, reason in cases:
+        old = await _forge(compliance_app, position, column, value, rehash=True)
+        report = await _verify(compliance_app, keys=False)
+        assert report.broken is not None, column
+        assert (report.broken.chain_index, report.broken.reason) == (broken_at, reason)
+        await _unforge(compliance_app, position, column, old)
+        assert (await _verify(compliance_app)).ok, column
+
+
+async def test_sealed_contents_are_checked_with_the_keys(
+    compliance_app: FastAPI, four_links: list[dict[str, Any]]
+) -> None:
+    rows = await _revisions(compliance_app)
     services = state_of(compliance_app).encryption_services
-    async with state_of(compliance_app).database.session() as session:
-        row = await session.scalar(
-            select(ComplianceLogRevisionRow).where(ComplianceLogRevisionRow.chain_index == 2)
-        )
-        assert row is not None
-        row.log_details = services.session().seal(
-            {"matches": 0}, table=row.__tablename__, column="log_details", row_id=row.id
-        )
-        await session.commit()
-    report = await _verify(compliance_app)
-    assert report.broken is not None
-    assert (report.broken.chain_index, report.broken.reason) == (2, "CONTENT_DIGEST_MISMATCH")
-    assert (await _verify(compliance_app, keys=False)).ok  # only the keys can tell
+    resealed = services.session().seal(
+        {"matches": 0}, table="compliance_log_revisions", column="log_details", row_id=rows[1]["id"]
+    )
+    cases = [
+        # Revision 1's sealed response id copied into position 3: a valid envelope, wrong row.
+        (3, "response_id", Sealed(rows[0]["response_id"]), "CONTENT_UNREADABLE"),
+        # Someone holding the data key (not the blind-index key) seals new details into
+        # position 2: the envelope opens, but it is not the content the chain covers.
+        (2, "log_details", resealed, "CONTENT_DIGEST_MISMATCH"),
+    ]
+    for position, column, value, reason in cases:
+        old = await _forge(compliance_app, position, column, value, rehash=False)
+        report = await _verify(compliance_app)
+        assert report.broken is not None, reason
+        assert (report.broken.chain_index, report.broken.reason) == (position, reason)
+        # Without keys the links hold: sealed values are covered through their keyed digest.
+        assert (await _verify(compliance_app, keys=False)).ok
+        await _unforge(compliance_app, position, column, old)
+        assert (await _verify(compliance_app)).ok, reason

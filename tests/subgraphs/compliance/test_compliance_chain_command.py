@@ -16,9 +16,17 @@ from sqlalchemy import text
 
 from crypto import BlindIndexKeyring, EncryptionServices, Keyring
 from subgraphs.compliance.__main__ import main
-from subgraphs.kit.testing import state_of
+from subgraphs.compliance.app import create_app
+from subgraphs.compliance.settings import ComplianceSettings
+from subgraphs.kit.testing import running_app, state_of
 from tests.conftest import ROOT
-from tests.subgraphs.compliance.compliance_support import Owners, amend_log, create_log
+from tests.subgraphs.compliance.compliance_support import (
+    INVESTMENTS_URL,
+    USERS_URL,
+    Owners,
+    amend_log,
+    create_log,
+)
 
 KEYRING = Keyring.generate()
 BLIND_KEYRING = BlindIndexKeyring.generate()
@@ -104,17 +112,44 @@ async def test_verify_without_keys_refuses_to_guess(
 
 
 async def test_the_module_command_exits_non_zero_on_a_broken_chain(
-    client: httpx.AsyncClient, compliance_app: FastAPI, owners: Owners, command_env: dict[str, str]
+    owners: Owners, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await create_log(client, userId=await owners.new_user())
-    await create_log(client, accountId=owners.new_account())
-    async with state_of(compliance_app).database.engine.begin() as connection:
-        await connection.execute(text("DELETE FROM compliance_log_revisions WHERE chain_index = 1"))
+    # The real `python -m` entry point, once (on SQLite: the command's code is the same for
+    # every database, and the tests above run it on both).
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'command.sqlite3'}"
+    env = {
+        "COMPLIANCE_DATABASE_URL": database_url,
+        "WEALTHTECH_DATA_DIR": str(tmp_path / "command-data"),
+        "COMPLIANCE_ENCRYPTION_KEYRING": KEYRING.to_json(),
+        "COMPLIANCE_BLIND_INDEX_KEYRING": BLIND_KEYRING.to_json(),
+    }
+    app = create_app(
+        ComplianceSettings(
+            database_url=database_url,
+            data_dir=tmp_path,
+            users_url=USERS_URL,
+            investments_url=INVESTMENTS_URL,
+        ),
+        encryption_services=EncryptionServices("compliance", KEYRING, BLIND_KEYRING),
+        owner_transport=owners.router,
+    )
+    async with running_app(app) as client:
+        await create_log(client, userId=await owners.new_user())
+        await create_log(client, accountId=owners.new_account())
+        async with state_of(app).database.engine.begin() as connection:
+            await connection.execute(
+                text("DELETE FROM compliance_log_revisions WHERE chain_index = 1")
+            )
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if "ENCRYPTION" not in name and "BLIND_INDEX" not in name
+    }
     completed = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "subgraphs.compliance", "chain", "verify"],
         cwd=ROOT,
-        env={**os.environ, **command_env},
+        env={**environ, **env},
         capture_output=True,
         text=True,
         timeout=60,
