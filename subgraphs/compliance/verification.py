@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crypto import CryptoError, EncryptionServices, EncryptionSession
+from subgraphs.kit import Database
 
 from .chain import GENESIS_HASH, content_digest_input, link_hash
 from .models import CHAIN_ROW_ID, ComplianceChainRow, ComplianceLogRevisionRow, ComplianceLogRow
@@ -287,7 +288,6 @@ def verify_database(
     expect_head: str | None = None,
 ) -> ChainReport:
     """Verify the chain of the database at ``database_url`` (for commands and the CLI)."""
-    from subgraphs.kit import Database
 
     async def run() -> ChainReport:
         database = Database(database_url)
