@@ -75,7 +75,11 @@ class UserRepository:
         try:
             await self.session.flush()
         except IntegrityError as exc:
-            # The only unique constraint besides the primary key is the e-mail blind index.
+            # Only the e-mail index's unique constraint is an expected clash (two writers racing
+            # past the service's check); any other integrity error is a bug and stays unexpected.
+            # Both backends name the column in the message (PostgreSQL via the constraint name).
+            if "email_blind_index" not in str(exc.orig):
+                raise
             raise Conflict(
                 "Another user already has this e-mail address.",
                 reason="DUPLICATE",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import httpx
@@ -212,3 +213,22 @@ async def test_health_endpoint(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "subgraph": "users"}
+
+
+async def test_concurrent_creates_with_one_email_make_one_user(client: httpx.AsyncClient) -> None:
+    # Both pass the service's look-up before either inserts; the unique blind index decides.
+    results = await asyncio.gather(
+        *(
+            execute(
+                client,
+                "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
+                {"i": user_input(emailAddress="same@example.com", firstName=f"N{n}")},
+            )
+            for n in range(4)
+        )
+    )
+    codes = sorted(str(result.codes) for result in results)
+    assert codes.count("[]") == 1, codes
+    assert all(code in ("[]", "['CONFLICT']") for code in codes), codes
+    users = (await execute(client, "{ users { nodes { id } } }")).ok()["users"]["nodes"]
+    assert len(users) == 1
