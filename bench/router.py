@@ -212,6 +212,16 @@ def serve_replay(port: int, upstreams: dict[str, str]) -> None:
     )
 
 
+def hive_variants(node_tools: Path | None) -> list[tuple[str, tuple[str, ...]]]:
+    """Hive Gateway as installed: JS planner, and the Rust planner when router-runtime is there."""
+    if node_tools is None:
+        return []
+    variants: list[tuple[str, tuple[str, ...]]] = [("Hive Gateway (dedup off)", ())]
+    if (node_tools / "node_modules" / "@graphql-hive" / "router-runtime").is_dir():
+        variants.append(("Hive Gateway + Rust planner", ("--hive-router-runtime",)))
+    return variants
+
+
 # ------------------------------------------------------------------------------------------------
 # Load
 
@@ -298,12 +308,12 @@ def print_table(title: str, results: list[Result], concurrency: int) -> None:
     print(f"\n{title} (concurrency {concurrency})")
     header = ("requests", "RPS", "p50 ms", "p99 ms")
     print(
-        f"  {'target':<34}" + "".join(f"{h:>9}" for h in header) + f"{'CPU ms/req':>12}{'fail':>6}"
+        f"  {'target':<30}" + "".join(f"{h:>9}" for h in header) + f"{'CPU ms/req':>12}{'fail':>6}"
     )
     for r in results:
         cpu = f"{r.cpu_ms_per_request:.2f}" if r.cpu_ms_per_request is not None else "-"
         print(
-            f"  {r.label:<34}{r.requests:>9}{r.rps:>9.0f}{r.percentile(0.5):>9.2f}"
+            f"  {r.label:<30}{r.requests:>9}{r.rps:>9.0f}{r.percentile(0.5):>9.2f}"
             f"{r.percentile(0.99):>9.2f}{cpu:>12}{r.failures:>6}"
         )
     sys.stdout.flush()
@@ -351,6 +361,12 @@ def main() -> int:
     from tests.conftest import node_tools_dir
 
     print(f"router benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    load = os.getloadavg()
+    busy = load[0] > (os.cpu_count() or 1)
+    print(
+        f"load average before the run: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+        + ("  (busy machine: latencies include waiting for a CPU)" if busy else "")
+    )
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.platform()}"
@@ -395,10 +411,10 @@ def main() -> int:
             measure("our router", router_url, args.fanout_query, router_pid, args.fanout_requests,
                     args.fanout_concurrency, args.time_limit, 20),
         ]  # fmt: skip
-        if node_tools is not None:
-            hive = stack.enter_context(run_hive_gateway(node_tools, sdl))
+        for label, extra in hive_variants(node_tools):
+            hive = stack.enter_context(run_hive_gateway(node_tools, sdl, extra_args=extra))
             fanout.append(
-                measure("Hive Gateway (dedup off)", hive.url, args.fanout_query, hive.pid,
+                measure(label, hive.url, args.fanout_query, hive.pid,
                         args.fanout_requests, args.fanout_concurrency, args.time_limit, 20)
             )  # fmt: skip
         print_table("(b) fan-out, real subgraphs", fanout, args.fanout_concurrency)
@@ -412,9 +428,11 @@ def main() -> int:
         replay_file.write_text(replay_sdl, encoding="utf-8")
         replay_router_url, replay_router_pid = stack.enter_context(our_router(replay_file))
         targets = [("our router", replay_router_url, replay_router_pid)]
-        if node_tools is not None:
-            replay_hive = stack.enter_context(run_hive_gateway(node_tools, replay_sdl))
-            targets.append(("Hive Gateway (dedup off)", replay_hive.url, replay_hive.pid))
+        for label, extra in hive_variants(node_tools):
+            replay_hive = stack.enter_context(
+                run_hive_gateway(node_tools, replay_sdl, extra_args=extra)
+            )
+            targets.append((label, replay_hive.url, replay_hive.pid))
         for label, url, _ in targets:  # record: every gateway's own subgraph requests
             check(label, url, args.fanout_query)
         httpx.post(f"{stub_base}/__mode", content=b"replay")
@@ -430,6 +448,8 @@ def main() -> int:
         )
         mode = httpx.get(f"{stub_base}/__mode").json()
         print(f"  replay stub: {mode['recordings']} recorded responses, {mode['misses']} misses")
+        load = os.getloadavg()
+        print(f"\nload average after the run: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     return 0
 
 
