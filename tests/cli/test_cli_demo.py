@@ -7,6 +7,7 @@ cross-subgraph query reads it back, and the compliance chain it produced verifie
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.cli.cli_support import isolate_environment, read_users
 from tests.running_system import RunningSystem
 from wealthtech_cli.__main__ import main
 from wealthtech_cli.demo import DEMO_USERS
@@ -88,27 +90,81 @@ def test_demo_loads_through_the_router_and_reads_back_across_subgraphs(
 
 
 def test_chain_verify_checks_the_demo_chain_and_finds_tampering(
-    system: RunningSystem, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    system: RunningSystem,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The demo is loaded by the test above; load it here when this test runs alone.
     assert main(["demo", "--url", system.graphql_url]) == 0
-    for name in (
-        "COMPLIANCE_DATABASE_URL",
-        "COMPLIANCE_ENCRYPTION_KEYRING_FILE",
-        "COMPLIANCE_ENCRYPTION_KEYRING",
-        "COMPLIANCE_ENCRYPTION_SECRET_KEY",
-        "ENCRYPTION_SECRET_KEY",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("WEALTHTECH_DATA_DIR", str(system.data_dir))
+    isolate_environment(monkeypatch, system.data_dir)
     capsys.readouterr()
     assert main(["chain", "verify"]) == 0
     assert "chain intact: 20 revisions (with sealed contents)" in capsys.readouterr().out
 
-    database: Path = system.data_dir / "compliance.sqlite3"
-    with sqlite3.connect(database) as connection:
+    # Tampering is tried on a copy, so that the running system's chain stays intact.
+    copy = tmp_path / "data"
+    snapshot(system, copy)
+    monkeypatch.setenv("WEALTHTECH_DATA_DIR", str(copy))
+    with sqlite3.connect(copy / "compliance.sqlite3") as connection:
         connection.execute(
             "UPDATE compliance_log_revisions SET outcome = 'FAIL' WHERE chain_index = 7"
         )
     assert main(["chain", "verify", "--structure-only"]) == 1
     assert "chain BROKEN at chain position 7" in capsys.readouterr().out
+    assert main(["chain", "verify", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["broken"]["reason"] == "HASH_MISMATCH"
+
+
+def snapshot(system: RunningSystem, target: Path) -> None:
+    """Copy the running system's databases (SQLite's online backup) and keys to ``target``."""
+    (target / "keys").mkdir(parents=True)
+    for database in system.data_dir.glob("*.sqlite3"):
+        with sqlite3.connect(database) as source, sqlite3.connect(target / database.name) as copy:
+            source.backup(copy)
+    for key_file in (system.data_dir / "keys").iterdir():
+        (target / "keys" / key_file.name).write_bytes(key_file.read_bytes())
+        (target / "keys" / key_file.name).chmod(0o600)
+
+
+def test_rotation_of_every_subgraph_keeps_data_and_chain(
+    system: RunningSystem,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert main(["demo", "--url", system.graphql_url]) == 0
+    data = tmp_path / "data"
+    snapshot(system, data)  # the running services keep their keys; the copy is rotated
+    isolate_environment(monkeypatch, data)
+    capsys.readouterr()
+
+    assert main(["keys", "status", "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert sorted(before) == ["compliance", "investments", "transactions", "users"]
+    for name, report in before.items():
+        assert report["activeKey"] == "k1"
+        assert report["columns"], name
+        assert all(set(c) == {"k1"} and c["k1"] > 0 for c in report["columns"].values()), name
+
+    assert main(["keys", "rotate"]) == 0
+    assert main(["keys", "re-encrypt", "--batch-size", "7"]) == 0
+    capsys.readouterr()
+    assert main(["keys", "status", "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    for name, report in after.items():
+        assert report["activeKey"] == "k2"
+        for column, counts in report["columns"].items():
+            assert counts == {"k2": before[name]["columns"][column]["k1"]}, (name, column)
+
+    # The chain covers content, not ciphertext: re-sealed revisions still verify, contents open.
+    assert main(["chain", "verify"]) == 0
+    assert "chain intact" in capsys.readouterr().out
+    email = DEMO_USERS[0].email
+    [user_id] = [
+        row[0]
+        for row in sqlite3.connect(data / "users.sqlite3").execute(
+            "SELECT id FROM users WHERE first_name = 'Amelia'"
+        )
+    ]
+    assert read_users([user_id])[0]["emailAddress"] == email
