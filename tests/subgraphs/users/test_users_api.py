@@ -232,3 +232,19 @@ async def test_concurrent_creates_with_one_email_make_one_user(client: httpx.Asy
     assert all(code in ("[]", "['CONFLICT']") for code in codes), codes
     users = (await execute(client, "{ users { nodes { id } } }")).ok()["users"]["nodes"]
     assert len(users) == 1
+
+
+async def test_concurrent_updates_of_one_version_let_exactly_one_win(
+    client: httpx.AsyncClient,
+) -> None:
+    user = await create_user(client)
+    results = await asyncio.gather(
+        *(update_user(client, id=user["id"], version=1, firstName=f"Name{n}") for n in range(4))
+    )
+    winners = [r for r in results if not r.errors]
+    losers = [r for r in results if r.errors]
+    assert len(winners) == 1
+    assert all(r.error()["extensions"]["reason"] == "STALE_VERSION" for r in losers)
+    current = (await execute(client, GET_USER, {"id": user["id"]})).ok()["user"]
+    assert current["version"] == 2
+    assert current["firstName"] == winners[0].ok()["updateUser"]["firstName"]
