@@ -360,3 +360,42 @@ async def test_variables_that_are_not_an_object_are_refused(gateway: Gateway) ->
     outcome = await gateway.execute("{ me { name } }", [1, 2])  # type: ignore[arg-type]
     assert outcome.phase == "validate"
     assert outcome.response["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_mutation_fields_after_a_failed_one_still_run(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    transport.down.add("reviews")
+    outcome = await run(
+        gateway,
+        """mutation {
+          a: renameUser(id: "u2", name: "Before") { name }
+          b: addReview(upc: "p1", body: "lost") { id }
+          c: renameUser(id: "u2", name: "After") { name }
+        }""",
+    )
+    # addReview is non-null, so its failure nulls the whole data, but the spec still executes
+    # the later root fields: the user was renamed twice.
+    assert outcome.response["data"] is None
+    assert outcome.response["errors"][0]["extensions"] == {
+        "code": "SUBREQUEST_HTTP_ERROR",
+        "service": "reviews",
+    }
+    assert [name for name, _ in transport.requests] == ["users", "reviews", "users"]
+    check = await run(gateway, '{ user(id: "u2") { name } }')
+    assert check.response == {"data": {"user": {"name": "After"}}}
+
+
+class _MalformedTransport:
+    """Answers every request with data of the wrong shape."""
+
+    async def send(self, subgraph: str, payload: dict[str, Any], context: Any) -> dict[str, Any]:
+        return {"data": {"me": "not an object", "topProducts": {"upc": 1}}}
+
+
+async def test_malformed_subgraph_data_is_nulled_not_passed_through() -> None:
+    outcome = await run(
+        Gateway(SUPERGRAPH, _MalformedTransport()), "{ me { name } topProducts { upc } }"
+    )
+    assert outcome.response["data"] is None  # topProducts is [Product!]! and not a list
+    assert outcome.response["errors"][0]["path"] == ["topProducts"]
