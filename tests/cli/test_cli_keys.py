@@ -1,19 +1,27 @@
 """``wealthtech keys``: generate, rotate, status and a resumable re-encryption on a real database.
 
 The users subgraph writes its rows through its own API (real keys from the keyring files the CLI
-manages, a real SQLite database); the CLI then counts, rotates and re-encrypts them.
+manages, a real SQLite database, and a real PostgreSQL database where TEST_POSTGRES_URL is set);
+the CLI then counts, rotates and re-encrypts them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from crypto import Keyring
+from subgraphs.users.settings import UsersSettings
 from tests.cli.cli_support import create_users, isolate_environment, read_users
+from tests.conftest import postgres_url
+from tests.subgraphs.support import create_postgres_database, drop_postgres_database
 from wealthtech_cli.__main__ import main
 
 USERS_COLUMNS = [
@@ -33,12 +41,39 @@ def status(capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, int]]:
     return columns
 
 
-def raw_rows(data_dir: Path) -> dict[str, tuple[object, ...]]:
-    with sqlite3.connect(data_dir / "users.sqlite3") as connection:
-        rows = connection.execute(
-            "SELECT id, version, updated_at, email_address, annual_income FROM users"
-        ).fetchall()
-    return {row[0]: row[1:] for row in rows}
+async def _raw_rows() -> dict[str, tuple[object, ...]]:
+    engine = create_async_engine(UsersSettings().resolved_database_url())
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT id, version, updated_at, email_address, annual_income FROM users")
+            )
+            return {row[0]: tuple(row[1:]) for row in rows}
+    finally:
+        await engine.dispose()
+
+
+def raw_rows() -> dict[str, tuple[object, ...]]:
+    """The stored rows as the database holds them (ciphertext, version, timestamp)."""
+    return asyncio.run(_raw_rows())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def users_database(
+    request: pytest.FixtureRequest, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The users database on each back-end (SQLite in the data folder by default)."""
+    if request.param == "sqlite":
+        yield "sqlite"
+        return
+    if postgres_url() is None:
+        pytest.skip("no PostgreSQL server: set TEST_POSTGRES_URL (CI does)")
+    url = asyncio.run(create_postgres_database("ops_keys"))
+    monkeypatch.setenv("USERS_DATABASE_URL", url)
+    try:
+        yield "postgresql"
+    finally:
+        asyncio.run(drop_postgres_database(url))
 
 
 @pytest.fixture
@@ -65,7 +100,7 @@ def test_generate_creates_keyring_files_once(
 
 
 def test_rotate_then_reencrypt_resumes_and_changes_nothing_else(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, users_database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["keys", "generate", "--subgraph", "users"]) == 0
     old_ids = create_users([1, 2, 3])
@@ -78,7 +113,7 @@ def test_rotate_then_reencrypt_resumes_and_changes_nothing_else(
     counts = status(capsys)
     assert sorted(counts) == USERS_COLUMNS
     assert all(c == {"k1": 3, "k2": 2} for c in counts.values()), counts
-    before = raw_rows(data_dir)
+    before = raw_rows()
     plaintext_before = read_users(old_ids + new_ids)
 
     # Interrupted after one batch of two values: those two are committed under k2, the rest
@@ -101,7 +136,7 @@ def test_rotate_then_reencrypt_resumes_and_changes_nothing_else(
     assert "100%" in err  # the progress bar reached its end
     assert all(c == {"k2": 5} for c in status(capsys).values())
 
-    after = raw_rows(data_dir)
+    after = raw_rows()
     for user_id in old_ids:
         version, updated_at, email, income = after[user_id]
         assert (version, updated_at) == before[user_id][:2]  # no version bump, no new timestamp
