@@ -24,6 +24,10 @@ from ._model import ComposedSupergraph, Graph
 from ._subgraph_model import Subgraph, TypeDef, named_type
 from .errors import CompositionIssue
 
+# Fields another subgraph took over with @override, as (source subgraph, type, field): the source
+# no longer resolves them.
+Overridden = frozenset[tuple[str, str, str]]
+
 
 @dataclass(frozen=True)
 class _State:
@@ -32,12 +36,14 @@ class _State:
     path: tuple[str, ...]  # field names from the root, starting with the root type name
 
 
-def _resolves(subgraph: Subgraph, type_name: str, field_name: str) -> bool:
+def _resolves(subgraph: Subgraph, type_name: str, field_name: str, overridden: Overridden) -> bool:
     type_def = subgraph.types.get(type_name)
     if type_def is None or type_def.kind != "object":
         return False
     found = type_def.fields.get(field_name)
-    return found is not None and (not found.external or found.provided)
+    if found is None or (found.external and not found.provided):
+        return False
+    return (subgraph.name, type_name, field_name) not in overridden
 
 
 def _possible_objects(subgraph: Subgraph, type_name: str) -> list[str]:
@@ -66,9 +72,15 @@ def _resolvable_key_fields(type_def: TypeDef) -> list[list[str]]:
 
 
 class _Checker:
-    def __init__(self, supergraph: ComposedSupergraph, issues: list[CompositionIssue]) -> None:
+    def __init__(
+        self,
+        supergraph: ComposedSupergraph,
+        issues: list[CompositionIssue],
+        overridden: Overridden,
+    ) -> None:
         self.graphs = supergraph.graphs
         self.issues = issues
+        self.overridden = overridden
         self.reported: set[tuple[str, str]] = set()
 
     def run(self, roots: list[str]) -> None:
@@ -109,7 +121,7 @@ class _Checker:
             if type_def is None or type_def.kind != "object":
                 continue
             for field_name in type_def.fields:
-                if _resolves(graph.subgraph, type_name, field_name):
+                if _resolves(graph.subgraph, type_name, field_name, self.overridden):
                     resolvers.setdefault(field_name, []).append(graph)
         return resolvers
 
@@ -142,15 +154,14 @@ class _Checker:
                     changed = True
         return reached
 
-    @staticmethod
-    def _key_available(fields: list[str], type_name: str, reached: list[Graph]) -> bool:
+    def _key_available(self, fields: list[str], type_name: str, reached: list[Graph]) -> bool:
         def available(graph: Graph, field_name: str) -> bool:
             type_def = graph.subgraph.types.get(type_name)
             if type_def is None or field_name not in type_def.fields:
                 return False
-            return (
-                _resolves(graph.subgraph, type_name, field_name)
-                or type_def.fields[field_name].used_as_key
+            return _resolves(graph.subgraph, type_name, field_name, self.overridden) or (
+                type_def.fields[field_name].used_as_key
+                and (graph.name, type_name, field_name) not in self.overridden
             )
 
         return all(any(available(g, name) for g in reached) for name in fields)
@@ -209,4 +220,11 @@ class _Checker:
 def check_satisfiability(supergraph: ComposedSupergraph, issues: list[CompositionIssue]) -> None:
     """Append a SATISFIABILITY_ERROR for each field some query path cannot reach."""
     roots = [name for _, name in supergraph.root_types]
-    _Checker(supergraph, issues).run(roots)
+    overridden: Overridden = frozenset(
+        (str(field_def.override), type_def.name, field_def.name)
+        for graph in supergraph.graphs
+        for type_def in graph.subgraph.types.values()
+        for field_def in type_def.fields.values()
+        if field_def.override is not None and field_def.override_label is None
+    )
+    _Checker(supergraph, issues, overridden).run(roots)

@@ -566,7 +566,7 @@ def read_subgraph(name: str, url: str, sdl: str, issues: list[CompositionIssue])
         uses_inaccessible=reader.uses_inaccessible,
     )
     before = len(issues)
-    check_sdl(document, reader.names.directives, reader.report)
+    check_sdl(document, reader.names.directives, reader.version, reader.report)
     check_references(subgraph, reader)
     check_type_system(subgraph, reader.report)
     if len(issues) > before:

@@ -71,13 +71,53 @@ class FieldSetChecker:
             for key in type_def.keys:
                 self._check_key(type_def, key)
             for field_def in type_def.fields.values():
+                if type_def.kind == "interface" and not type_def.interface_object:
+                    self._check_interface_field(type_def, field_def)
+                    continue
                 if field_def.requires is not None:
                     self._check_requires(type_def, field_def, field_def.requires)
                 if field_def.provides is not None:
                     self._check_provides(type_def, field_def, field_def.provides)
         for type_def in self.subgraph.types.values():
+            if type_def.kind == "interface" and not type_def.interface_object:
+                continue  # @external there is refused above
             for field_def in type_def.fields.values():
                 self._check_external_use(type_def, field_def)
+
+    def _check_interface_field(self, type_def: TypeDef, field_def: Field) -> None:
+        """Refuse @requires, @provides and @external on an interface's fields (meaningless)."""
+        coordinate = f"{type_def.name}.{field_def.name}"
+        for directive, used in (
+            ("requires", field_def.requires),
+            ("provides", field_def.provides),
+        ):
+            if used is not None:
+                self.reader.report(
+                    f"{directive.upper()}_UNSUPPORTED_ON_INTERFACE",
+                    f'Cannot use @{directive} on field "{coordinate}" of parent type '
+                    f'"{type_def.name}": @{directive} is not yet supported within interfaces',
+                    coordinate,
+                )
+        if field_def.external:
+            self.reader.report(
+                "EXTERNAL_ON_INTERFACE",
+                f'Interface type field "{coordinate}" is marked @external but @external is not '
+                "allowed on interface fields.",
+                coordinate,
+            )
+
+    def _check_no_directives(
+        self, selection: SelectionSetNode, code: str, prefix: str, coordinate: str
+    ) -> bool:
+        """Field sets select fields; a directive in one is an error (and is reported)."""
+        for item in self._walk(selection, ""):
+            node = item[1] if isinstance(item, tuple) else item.node
+            for directive in node.directives or ():
+                self.reader.report(
+                    code, prefix + f'Unknown directive "@{directive.name.value}"', coordinate
+                )
+                return False
+        return True
 
     def _prefix(self, type_name: str, directive: str, fields: str) -> str:
         return f'On type "{type_name}", for @{directive}(fields: "{fields}"): '
@@ -86,6 +126,10 @@ class FieldSetChecker:
         if key.selection is None:
             return
         prefix = self._prefix(type_def.name, "key", key.fields)
+        if not self._check_no_directives(
+            key.selection, "KEY_INVALID_FIELDS", prefix, type_def.name
+        ):
+            return
         for item in self._walk(key.selection, type_def.name):
             if isinstance(item, tuple):
                 self.reader.report(
@@ -137,6 +181,8 @@ class FieldSetChecker:
         if selection is None:
             return
         prefix = f'On field "{coordinate}", for @requires(fields: "{fields}"): '
+        if not self._check_no_directives(selection, "REQUIRES_INVALID_FIELDS", prefix, coordinate):
+            return
         for item in self._walk(selection, type_def.name):
             if isinstance(item, tuple):
                 continue
@@ -184,6 +230,8 @@ class FieldSetChecker:
             self.reader, "PROVIDES_INVALID_FIELDS", type_def.name, "provides", fields
         )
         if selection is None:
+            return
+        if not self._check_no_directives(selection, "PROVIDES_INVALID_FIELDS", prefix, coordinate):
             return
         for item in self._walk(selection, target_name):
             if isinstance(item, tuple):

@@ -63,11 +63,16 @@ _RULES = [
 ]
 
 
-def check_sdl(document: DocumentNode, local_names: Mapping[str, str], report: Report) -> None:
+def check_sdl(
+    document: DocumentNode,
+    local_names: Mapping[str, str],
+    version: tuple[int, int],
+    report: Report,
+) -> None:
     """Run graphql-core's SDL rules on ``document`` plus federation's directive definitions."""
     defined = {d.name.value for d in document.definitions if isinstance(d, DirectiveDefinitionNode)}
     extra: list[DefinitionNode] = [
-        _directive_definition(local, FEDERATION_DEFINITIONS[canonical])
+        _directive_definition(local, _signature(canonical, version))
         for local, canonical in local_names.items()
         if local not in defined and canonical in FEDERATION_DEFINITIONS
     ]
@@ -77,6 +82,12 @@ def check_sdl(document: DocumentNode, local_names: Mapping[str, str], report: Re
     errors: list[GraphQLError] = validate_sdl(augmented, rules=_RULES)
     for error in errors:
         report("INVALID_GRAPHQL", error.message)
+
+
+def _signature(canonical: str, version: tuple[int, int]) -> str:
+    if canonical == "override" and version < (2, 7):
+        return "(from: String!) on FIELD_DEFINITION"  # progressive override came with 2.7
+    return FEDERATION_DEFINITIONS[canonical]
 
 
 @lru_cache(maxsize=256)

@@ -48,7 +48,13 @@ function composeCase(inputs) {
     }
   }
   if (syntaxErrors.length > 0) return { errors: syntaxErrors };
-  const result = composeServices(subgraphs);
+  let result;
+  try {
+    result = composeServices(subgraphs);
+  } catch (error) {
+    // The reference throws on some invalid inputs instead of reporting them.
+    return { errors: [{ code: "REFERENCE_CRASH", message: String(error.message ?? error) }] };
+  }
   if (compositionHasErrors(result)) {
     return {
       errors: result.errors.map((error) => ({

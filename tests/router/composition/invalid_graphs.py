@@ -354,4 +354,42 @@ INVALID_GRAPHS: dict[str, InvalidGraph] = {
         ),
         ("[a]", '"Media"', '"Film"'),
     ),
+    "requires_on_interface": InvalidGraph(
+        "REQUIRES_UNSUPPORTED_ON_INTERFACE",
+        sources(
+            a=link("@key", "@requires", "@external")
+            + ' interface Node { id: ID! name: String @requires(fields: "id") } '
+            'type User implements Node @key(fields: "id") { id: ID! name: String } '
+            "type Query { n: Node }",
+        ),
+        ("[a]", '"Node.name"'),
+    ),
+    "external_on_interface": InvalidGraph(
+        "EXTERNAL_ON_INTERFACE",
+        sources(
+            a=link("@key", "@external") + " interface Node { id: ID! name: String @external } "
+            'type User implements Node @key(fields: "id") { id: ID! name: String } '
+            "type Query { n: Node }",
+        ),
+        ("[a]", '"Node.name"'),
+        reference=False,
+        reference_note="the reference accepts @external on interface fields (Apollo refuses it)",
+    ),
+    "directive_in_key": InvalidGraph(
+        "KEY_INVALID_FIELDS",
+        sources(
+            a=link("@key")
+            + ' type User @key(fields: "id @skip(if: true)") { id: ID! } type Query { u: User }',
+        ),
+        ("[a]", '"User"', "@skip"),
+    ),
+    "override_label_before_2_7": InvalidGraph(
+        "INVALID_GRAPHQL",
+        sources(
+            a=link("@key") + ' type T @key(fields: "id") { id: ID! x: Int } type Query { t: T }',
+            b=link("@key", "@override")
+            + ' type T @key(fields: "id") { id: ID! x: Int @override(from: "a", label: "x") }',
+        ),
+        ("[b]", "label", "@override"),
+    ),
 }
