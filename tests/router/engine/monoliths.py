@@ -119,7 +119,8 @@ def requires_monolith() -> GraphQLSchema:
         "requires",
         {
             "Query": {
-                "parcels": lambda *_: [{"id": i, "status": s} for i, s in requires.PARCELS.items()]
+                "parcels": lambda *_: [{"id": i, "status": s} for i, s in requires.PARCELS.items()],
+                "cheapestParcel": lambda *_: {"id": "x2", "status": requires.PARCELS["x2"]},
             },
             "Parcel": {
                 "dimensions": dimensions,

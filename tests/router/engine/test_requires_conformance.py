@@ -73,3 +73,17 @@ async def test_extension_types_resolve_their_fields(gateway: Gateway) -> None:
         "dimensions": {"length": 5},
         "owner": {"tier": "basic"},
     }
+
+
+async def test_requires_from_the_subgraph_that_returned_the_entity(
+    gateway: Gateway, transport: InProcessTransport
+) -> None:
+    # shipping returns the parcel and resolves `cost`, but only once the router has fetched the
+    # required fields from warehouse and crm and sent them back in a representation.
+    outcome = await gateway.execute("{ cheapestParcel { id cost status } }")
+    assert outcome.response == {
+        "data": {"cheapestParcel": {"id": "x2", "cost": "55.00 EUR", "status": "NEW"}}
+    }
+    names = [name for name, _ in transport.requests]
+    assert names[0] == "shipping" and names[-1] == "shipping"
+    assert sorted(names[1:-1]) == ["crm", "tracking", "warehouse"]
