@@ -87,8 +87,26 @@ class PlanEmitter:
                 raise PlanningError("fetches depend on each other in a cycle")
             return tops[0] if len(tops) == 1 else Parallel(tuple(tops))
         by_id = {g.id: g for g in groups}
-        level: dict[int, int] = {}
+        children: dict[int, list[FetchGroup]] = {g.id: [] for g in groups}
+        for group in groups:
+            for parent in group.parents:
+                children[parent].append(group)
+        detachable: dict[int, bool] = {}
 
+        def is_detachable(group: FetchGroup) -> bool:
+            # a group with one parent whose whole subtree waits on nothing else can run as a
+            # branch right after that parent, instead of waiting for a dependency level
+            found = detachable.get(group.id)
+            if found is None:
+                detachable[group.id] = False  # cycle guard
+                found = len(group.parents) == 1 and all(
+                    is_detachable(child) for child in children[group.id]
+                )
+                detachable[group.id] = found
+            return found
+
+        staged = [g for g in groups if not is_detachable(g)]
+        level: dict[int, int] = {}
         visiting: set[int] = set()
 
         def level_of(group: FetchGroup) -> int:
@@ -101,13 +119,33 @@ class PlanEmitter:
                 level[group.id] = found
             return found
 
-        for group in groups:
+        for group in staged:
             level_of(group)
+        self.emitted = 0
         stages: list[PlanNode] = []
         for depth in range(max(level.values()) + 1):
-            nodes = [self.fetch_node(g, kind) for g in groups if level[g.id] == depth]
+            nodes: list[PlanNode] = []
+            for group in staged:
+                if level[group.id] != depth:
+                    continue
+                branches = [
+                    self.emit_tree(c, groups, kind) for c in children[group.id] if detachable[c.id]
+                ]
+                nodes.append(self._then(self.fetch_node(group, kind), branches))
+                self.emitted += 1
             stages.append(nodes[0] if len(nodes) == 1 else Parallel(tuple(nodes)))
+        if self.emitted != len(groups):
+            raise PlanningError("fetches depend on each other in a cycle")
         return stages[0] if len(stages) == 1 else Sequence(tuple(stages))
+
+    @staticmethod
+    def _then(node: PlanNode, branches: list[PlanNode]) -> PlanNode:
+        if not branches:
+            return node
+        if len(branches) > 1:
+            return Sequence((node, Parallel(tuple(branches))))
+        after = branches[0]
+        return Sequence((node, *after.nodes) if isinstance(after, Sequence) else (node, after))
 
     def emit_tree(
         self, group: FetchGroup, groups: list[FetchGroup], kind: Literal["query", "mutation"]
@@ -115,12 +153,7 @@ class PlanEmitter:
         node = self.fetch_node(group, kind)
         self.emitted += 1
         children = [self.emit_tree(g, groups, kind) for g in groups if group.id in g.parents]
-        if not children:
-            return node
-        if len(children) > 1:
-            return Sequence((node, Parallel(tuple(children))))
-        after = children[0]
-        return Sequence((node, *after.nodes) if isinstance(after, Sequence) else (node, after))
+        return self._then(node, children)
 
     def fetch_node(self, group: FetchGroup, kind: Literal["query", "mutation"]) -> PlanNode:
         name = self.operation.name.value if self.operation.name else None
