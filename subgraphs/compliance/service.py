@@ -59,6 +59,12 @@ OWNERS: dict[str, tuple[str, str]] = {
     "accountId": ("investments", "InvestmentAccount"),
     "transactionId": ("transactions", "Transaction"),
 }
+# What each owner is asked about a subject: enough to tell whether the subjects belong together.
+LINK_FIELDS: dict[str, tuple[str, ...]] = {
+    "userId": ("id",),
+    "accountId": ("id", "userId"),
+    "transactionId": ("id", "accountId", "userId"),
+}
 MAX_PERFORMED_BY = 100
 MAX_PROVIDER = 100
 MAX_RESPONSE_ID = 200
@@ -292,10 +298,29 @@ class ComplianceService:
         return values
 
     async def _require_subjects(self, subjects: Mapping[str, str]) -> None:
-        """Ask each subject's owner that it exists; any status will do (see the ADR)."""
+        """Ask each subject's owner that it exists and that the subjects belong together.
+
+        Any status will do (see the ADR). An account must be the named user's, a transaction
+        the named account's and user's: a log that ties unrelated subjects would surface under
+        the wrong user.
+        """
+        found: dict[str, dict[str, Any]] = {}
         for graphql_field, subject_id in subjects.items():
             owner_name, typename = OWNERS[graphql_field]
             owner = self.owners.get(owner_name)
             if owner is None:
                 raise RuntimeError(f"no {owner_name} owner client configured")
-            await owner.require(typename, subject_id, field=graphql_field, fields=("id",))
+            found[graphql_field] = await owner.require(
+                typename, subject_id, field=graphql_field, fields=LINK_FIELDS[graphql_field]
+            )
+        issues = Issues()
+        user_id, account_id = subjects.get("userId"), subjects.get("accountId")
+        account, transaction = found.get("accountId"), found.get("transactionId")
+        if account is not None and user_id is not None and account.get("userId") != user_id:
+            issues.add("accountId", "belongs to another user than userId")
+        if transaction is not None:
+            if account_id is not None and transaction.get("accountId") != account_id:
+                issues.add("transactionId", "belongs to another account than accountId")
+            if user_id is not None and transaction.get("userId") != user_id:
+                issues.add("transactionId", "belongs to another user than userId")
+        issues.raise_if_any()

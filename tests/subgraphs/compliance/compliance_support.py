@@ -49,17 +49,31 @@ LIST_LOGS = """query($first: Int, $after: String, $filter: ComplianceLogFilter) 
         pageInfo { hasNextPage endCursor } } }"""
 
 
-def stand_in_owner(typename: str, known: set[str]) -> GraphQL[Any, Any]:
-    """A minimal federation subgraph owning ``typename``: ids in ``known`` exist (ACTIVE)."""
+def stand_in_owner(typename: str, known: dict[str, dict[str, str]]) -> GraphQL[Any, Any]:
+    """A minimal federation subgraph owning ``typename``: ids in ``known`` exist (ACTIVE).
+
+    ``known`` maps an id to its links (``{"userId": ...}`` for an account, ``{"accountId": ...,
+    "userId": ...}`` for a transaction), the fields the real owners expose under these names.
+    """
 
     @strawberry.federation.type(keys=["id"], name=typename)
     class Entity:
         id: strawberry.ID
         status: str
+        user_id: strawberry.ID
+        account_id: strawberry.ID | None
 
         @classmethod
         def resolve_reference(cls, id: strawberry.ID) -> Entity | None:
-            return cls(id=id, status="ACTIVE") if str(id) in known else None
+            links = known.get(str(id))
+            if links is None:
+                return None
+            return cls(
+                id=id,
+                status="ACTIVE",
+                user_id=strawberry.ID(links["userId"]),
+                account_id=strawberry.ID(links["accountId"]) if "accountId" in links else None,
+            )
 
     @strawberry.type
     class Query:
@@ -93,8 +107,8 @@ class Owners:
 
     users: httpx.AsyncClient
     router: OwnerRouter
-    accounts: set[str] = field(default_factory=set)
-    transactions: set[str] = field(default_factory=set)
+    accounts: dict[str, dict[str, str]] = field(default_factory=dict)
+    transactions: dict[str, dict[str, str]] = field(default_factory=dict)
     _emails: int = 0
 
     async def new_user(self) -> str:
@@ -102,14 +116,20 @@ class Owners:
         user = await create_user(self.users, emailAddress=f"person{self._emails}@example.com")
         return str(user["id"])
 
-    def new_account(self) -> str:
+    def new_account(self, user_id: str | None = None) -> str:
+        """Register an account (of ``user_id``, or of a user nobody else uses)."""
         account_id = new_id("acc")
-        self.accounts.add(account_id)
+        self.accounts[account_id] = {"userId": user_id or new_id("usr")}
         return account_id
 
-    def new_transaction(self) -> str:
+    def new_transaction(self, account_id: str | None = None) -> str:
+        """Register a transaction (on ``account_id``, or on a new account)."""
+        account_id = account_id or self.new_account()
         transaction_id = new_id("txn")
-        self.transactions.add(transaction_id)
+        self.transactions[transaction_id] = {
+            "accountId": account_id,
+            "userId": self.accounts[account_id]["userId"],
+        }
         return transaction_id
 
 

@@ -48,8 +48,8 @@ async def owners(tmp_path: Path) -> AsyncIterator[Owners]:
         ),
         encryption_services=make_encryption_services("users"),
     )
-    accounts: set[str] = set()
-    transactions: set[str] = set()
+    accounts: dict[str, dict[str, str]] = {}
+    transactions: dict[str, dict[str, str]] = {}
     async with running_app(users_app) as users_client:
         router = OwnerRouter(
             {

@@ -22,8 +22,8 @@ KYC_STATUS = (
 
 async def test_create_and_read_a_log(client: httpx.AsyncClient, owners: Owners) -> None:
     user_id = await owners.new_user()
-    account_id = owners.new_account()
-    transaction_id = owners.new_transaction()
+    account_id = owners.new_account(user_id)
+    transaction_id = owners.new_transaction(account_id)
     created = await create_log(
         client,
         userId=user_id,
@@ -139,7 +139,7 @@ async def test_lists_filter_by_user_account_and_event_type_and_page(
     client: httpx.AsyncClient, owners: Owners
 ) -> None:
     alice, bob = await owners.new_user(), await owners.new_user()
-    account = owners.new_account()
+    account = owners.new_account(alice)
     made = [
         await create_log(client, userId=alice, eventType="AML_SCREENING"),
         await create_log(client, userId=bob, eventType="PEP_SCREENING"),

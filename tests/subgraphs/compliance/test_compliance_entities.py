@@ -58,8 +58,8 @@ async def test_contributed_lists_cost_one_query_per_field(
     client: httpx.AsyncClient, compliance_app: FastAPI, owners: Owners, parents: int
 ) -> None:
     users = [await owners.new_user() for _ in range(parents)]
-    accounts = [owners.new_account() for _ in range(parents)]
-    transactions = [owners.new_transaction() for _ in range(parents)]
+    accounts = [owners.new_account(user_id) for user_id in users]
+    transactions = [owners.new_transaction(account_id) for account_id in accounts]
     made: dict[str, list[str]] = {}
     for n, user_id in enumerate(users):
         # n + 1 logs for the n-th user, so pages differ in length; the first has a KYC event.

@@ -86,6 +86,26 @@ async def test_every_subject_is_checked(
     assert await stored_counts(compliance_app) == (0, 0, 0)
 
 
+async def test_subjects_must_belong_together(
+    client: httpx.AsyncClient, compliance_app: FastAPI, owners: Owners
+) -> None:
+    alice, bob = await owners.new_user(), await owners.new_user()
+    alices_account, bobs_account = owners.new_account(alice), owners.new_account(bob)
+    bobs_transaction = owners.new_transaction(bobs_account)
+    cases: list[tuple[dict[str, str], str]] = [
+        ({"userId": alice, "accountId": bobs_account}, "accountId"),
+        ({"accountId": alices_account, "transactionId": bobs_transaction}, "transactionId"),
+        ({"userId": alice, "transactionId": bobs_transaction}, "transactionId"),
+    ]
+    for subjects, field in cases:
+        error = _refused(await _create(client, **subjects), "BAD_USER_INPUT", field)
+        assert "belongs to another" in error["message"]
+    assert await stored_counts(compliance_app) == (0, 0, 0)
+    # Matching subjects are accepted.
+    subjects = {"userId": bob, "accountId": bobs_account, "transactionId": bobs_transaction}
+    assert await create_log(client, **subjects)
+
+
 async def test_an_unreachable_owner_refuses_the_write_as_retryable(
     client: httpx.AsyncClient, compliance_app: FastAPI, owners: Owners
 ) -> None:
