@@ -15,19 +15,8 @@ from collections.abc import Iterable, Sequence
 from ._merge_base import Entry, first_of, ordered_union
 from ._merge_leaf import LeafTypes
 from ._merge_rules import RuleChecks
-from ._model import (
-    ComposedSupergraph,
-    Graph,
-    JoinField,
-    JoinType,
-    SupergraphField,
-    SupergraphType,
-)
-from ._subgraph_model import (
-    Field,
-    Subgraph,
-    type_string,
-)
+from ._model import ComposedSupergraph, Graph, JoinField, JoinType, SupergraphField, SupergraphType
+from ._subgraph_model import Field, Subgraph, type_string
 from ._types import is_output_subtype, merge_output_types
 from .errors import CompositionIssue
 

@@ -10,18 +10,8 @@ from graphql import print_ast
 from graphql.language import TypeNode
 
 from ._fieldset import compact_field_set, leaf_paths
-from ._model import (
-    Argument,
-    Graph,
-    SupergraphType,
-)
-from ._subgraph_model import (
-    Field,
-    InputValue,
-    TypeDef,
-    named_type,
-    type_string,
-)
+from ._model import Argument, Graph, SupergraphType
+from ._subgraph_model import Field, InputValue, TypeDef, named_type, type_string
 from ._types import merge_input_types
 from .errors import CompositionIssue
 

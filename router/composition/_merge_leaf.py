@@ -5,16 +5,8 @@ from __future__ import annotations
 from graphql import print_ast
 
 from ._merge_base import Entry, MergeBase, first_of, ordered_union
-from ._model import (
-    JoinField,
-    JoinType,
-    SupergraphEnumValue,
-    SupergraphType,
-)
-from ._subgraph_model import (
-    EXECUTABLE_LOCATIONS,
-    type_string,
-)
+from ._model import JoinField, JoinType, SupergraphEnumValue, SupergraphType
+from ._subgraph_model import EXECUTABLE_LOCATIONS, type_string
 
 
 class LeafTypes(MergeBase):

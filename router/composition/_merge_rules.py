@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ._merge_base import Entry, MergeBase, and_list, ordered_union
-from ._model import (
-    SupergraphType,
-)
-from ._subgraph_model import (
-    Field,
-)
+from ._model import SupergraphType
+from ._subgraph_model import Field
 
 
 class RuleChecks(MergeBase):
