@@ -122,21 +122,35 @@ class PlanEmitter:
         for group in staged:
             level_of(group)
         self.emitted = 0
-        stages: list[PlanNode] = []
-        for depth in range(max(level.values()) + 1):
-            nodes: list[PlanNode] = []
-            for group in staged:
-                if level[group.id] != depth:
-                    continue
-                branches = [
-                    self.emit_tree(c, groups, kind) for c in children[group.id] if detachable[c.id]
-                ]
-                nodes.append(self._then(self.fetch_node(group, kind), branches))
-                self.emitted += 1
-            stages.append(nodes[0] if len(nodes) == 1 else Parallel(tuple(nodes)))
+        node = self._stages(staged, level, children, detachable, groups, kind, 0)
         if self.emitted != len(groups):
             raise PlanningError("fetches depend on each other in a cycle")
-        return stages[0] if len(stages) == 1 else Sequence(tuple(stages))
+        return node
+
+    def _stages(
+        self,
+        staged: list[FetchGroup],
+        level: dict[int, int],
+        children: dict[int, list[FetchGroup]],
+        detachable: dict[int, bool],
+        groups: list[FetchGroup],
+        kind: Literal["query", "mutation"],
+        depth: int,
+    ) -> PlanNode:
+        """Stage `depth`, then its branches alongside all later stages (they do not wait)."""
+        members = [g for g in staged if level[g.id] == depth]
+        fetches = [self.fetch_node(g, kind) for g in members]
+        self.emitted += len(members)
+        after = [
+            self.emit_tree(child, groups, kind)
+            for g in members
+            for child in children[g.id]
+            if detachable[child.id]
+        ]
+        if depth < max(level.values()):
+            after.append(self._stages(staged, level, children, detachable, groups, kind, depth + 1))
+        head = fetches[0] if len(fetches) == 1 else Parallel(tuple(fetches))
+        return self._then(head, after)
 
     @staticmethod
     def _then(node: PlanNode, branches: list[PlanNode]) -> PlanNode:

@@ -27,6 +27,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     ),
     "provides": ("shop", "{ latestReviews { author { username } } }"),
     "requires": ("shop", "{ topProducts { shippingEstimate(expedited: true) inStock } }"),
+    "requires_with_a_side_branch": (
+        "shop",
+        "{ me { reviews { product { shippingEstimate } author { name } } } }",
+    ),
     "mutation_order": (
         "shop",
         'mutation Change { a: renameUser(id: "u1", name: "A") { name }'
