@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from router.execution import SubgraphTransport
 from router.gateway import Gateway
-from router.http.endpoints import api
+from router.http.endpoints import ROUTES
 from router.http.graphiql import ASSETS_URL_PATH, DEFAULT_ASSETS_DIR
 from router.http.state import RouterState
 from router.settings import RouterSettings
@@ -85,6 +85,6 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
-    app.include_router(api)
+    app.router.routes.extend(ROUTES)
     app.mount(ASSETS_URL_PATH, StaticFiles(directory=assets_dir, check_dir=False), name="graphiql")
     return app

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
 
 from router.execution import RequestContext
 from router.http.graphiql import assets_installed, graphiql_page, missing_assets_page
@@ -34,10 +35,7 @@ from router.http.state import RouterState, router_state
 PLAN_HEADER = "x-debug-plan"
 QUERIES_ONLY = frozenset({"query"})
 
-api = APIRouter()
 
-
-@api.post("/graphql", include_in_schema=False)
 async def graphql_post(request: Request) -> Response:
     media_type = negotiate_media_type(request.headers.get("accept"))
     if media_type is None:
@@ -49,7 +47,6 @@ async def graphql_post(request: Request) -> Response:
     return await _execute(request, params, media_type, allowed=None)
 
 
-@api.get("/graphql", include_in_schema=False)
 async def graphql_get(request: Request) -> Response:
     accept = request.headers.get("accept")
     if "query" not in request.query_params and accepts_html(accept):
@@ -76,12 +73,10 @@ async def graphql_get(request: Request) -> Response:
     return await _execute(request, params, media_type, allowed=QUERIES_ONLY)
 
 
-@api.get("/healthz", include_in_schema=False)
-async def healthz() -> Response:
+async def healthz(_request: Request) -> Response:
     return _json({"status": "ok"})
 
 
-@api.get("/readyz", include_in_schema=False)
 async def readyz(request: Request) -> Response:
     state = router_state(request)
     results = await check_subgraphs(
@@ -170,6 +165,16 @@ def _not_acceptable() -> Response:
     return Response(
         error_body(message, "NOT_ACCEPTABLE"), status_code=406, media_type=APPLICATION_JSON
     )
+
+
+# Plain Starlette routes inside the FastAPI app: these endpoints take the raw request and need none
+# of FastAPI's parameter resolution, which cost ~0.1 ms per request on the hot path.
+ROUTES = [
+    Route("/graphql", graphql_post, methods=["POST"], include_in_schema=False),
+    Route("/graphql", graphql_get, methods=["GET"], include_in_schema=False),
+    Route("/healthz", healthz, methods=["GET"], include_in_schema=False),
+    Route("/readyz", readyz, methods=["GET"], include_in_schema=False),
+]
 
 
 def _json(body: dict[str, Any], status_code: int = 200) -> Response:
