@@ -85,6 +85,7 @@ class LeafTypes(MergeBase):
     def _merge_input(self, name: str, entries: list[Entry]) -> SupergraphType:
         result = SupergraphType(name, "input")
         self._merge_type_common(result, entries)
+        result.one_of = any(entry.type_def.one_of for entry in entries)
         result.join_types = [JoinType(entry.graph.enum) for entry in entries]
         for field_name in ordered_union([list(e.type_def.input_fields) for e in entries]):
             coordinate = f"{name}.{field_name}"
@@ -147,11 +148,13 @@ class LeafTypes(MergeBase):
         return result
 
     def executable_directives(self) -> list[str]:
-        """Print the executable directives every subgraph defines alike (shared locations)."""
+        """Print @oneOf (when used) and the executable directives every subgraph defines alike."""
         if not self.graphs:
             return []
-        first = self.graphs[0].subgraph.executable_directives
         printed: list[str] = []
+        if any(entry.type_def.one_of for entries in self.by_name.values() for entry in entries):
+            printed.append("directive @oneOf on INPUT_OBJECT")
+        first = self.graphs[0].subgraph.executable_directives
         for name, definition in first.items():
             others = [g.subgraph.executable_directives.get(name) for g in self.graphs[1:]]
             if any(other is None for other in others):

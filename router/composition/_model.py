@@ -95,6 +95,7 @@ class SupergraphType:
     values: list[SupergraphEnumValue] = field(default_factory=list)
     input_fields: list[Argument] = field(default_factory=list)
     specified_by: str | None = None
+    one_of: bool = False
 
 
 @dataclass

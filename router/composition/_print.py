@@ -210,6 +210,8 @@ def _type(type_def: SupergraphType) -> str:
     directives += _common(type_def.inaccessible, type_def.tags)
     if type_def.specified_by is not None:
         directives.append(_directive("specifiedBy", [f"url: {_string(type_def.specified_by)}"]))
+    if type_def.one_of:
+        directives.append("@oneOf")
     name = type_def.name
     if type_def.kind == "scalar":
         text = _joined("scalar", name, *directives)

@@ -308,6 +308,10 @@ class _Reader:
             for directive in node.directives or ():
                 if directive.name.value == "specifiedBy":
                     type_def.specified_by = _string_argument(directive, "url")
+        if isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode) and any(
+            directive.name.value == "oneOf" for directive in node.directives or ()
+        ):
+            type_def.one_of = True
         if isinstance(
             node,
             ObjectTypeDefinitionNode

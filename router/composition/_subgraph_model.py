@@ -169,6 +169,7 @@ class TypeDef:
     values: dict[str, EnumValue] = field(default_factory=dict)
     input_fields: dict[str, InputValue] = field(default_factory=dict)
     specified_by: str | None = None
+    one_of: bool = False  # an input object with @oneOf: exactly one field must be given
 
     @property
     def extension(self) -> bool:

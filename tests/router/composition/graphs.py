@@ -272,6 +272,13 @@ type RootMutation { bump: Int }
 """,
 )
 
+ONE_OF_INPUTS = sources(
+    a=link("@shareable")
+    + " input UserBy @oneOf { id: ID email: String } type Query { user(by: UserBy!): Int }",
+    b=link()
+    + " input UserBy @oneOf { id: ID email: String } type Query { count(by: UserBy): Int }",
+)
+
 VALID_GRAPHS: dict[str, list[SubgraphSource]] = {
     "entities": ENTITIES,
     "shareable_and_override": SHAREABLE_AND_OVERRIDE,
@@ -284,4 +291,5 @@ VALID_GRAPHS: dict[str, list[SubgraphSource]] = {
     "aliased_imports": ALIASED_IMPORTS,
     "strawberry_style": STRAWBERRY_STYLE,
     "root_renamed": ROOT_RENAMED,
+    "one_of_inputs": ONE_OF_INPUTS,
 }

@@ -15,6 +15,7 @@ from tests.router.composition.graphs import (
     ENUMS_UNIONS_INTERFACES,
     INACCESSIBLE_AND_TAGS,
     INTERFACE_OBJECT,
+    ONE_OF_INPUTS,
     OVERRIDE_KEY_FIELD,
     PROGRESSIVE_OVERRIDE,
     REQUIRES_AND_PROVIDES,
@@ -284,6 +285,12 @@ def test_executable_directives_defined_everywhere_are_kept() -> None:
     sdl = compose(graph)
     assert "directive @trace(level: Int) on FIELD\n" in sdl  # locations: intersection
     assert "@only" not in sdl  # not defined in every subgraph
+
+
+def test_one_of_inputs_stay_one_of() -> None:
+    sdl = compose(ONE_OF_INPUTS)
+    assert "directive @oneOf on INPUT_OBJECT" in sdl
+    assert "@oneOf" in normalise(sdl)["types"]["UserBy"]["directives"]
 
 
 def test_composition_model_is_exposed() -> None:
