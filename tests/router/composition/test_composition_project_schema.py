@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from graphql import print_schema
 
 from router.composition import compose, load_subgraphs_from_dir
+from router.supergraph import Supergraph
 from tests.conftest import ROOT
 from tests.router.composition.reference import guild_compose, normalise
 
@@ -44,3 +46,7 @@ def test_reference_composer_agrees_on_the_project_supergraph(node_tools: Path) -
     ours = compose(sources)
     assert normalise(ours) == normalise(theirs["supergraphSdl"])
     assert ours == theirs["supergraphSdl"] + "\n"
+    # The reference's supergraph runs on our router: it loads, with the same API schema as ours.
+    api_from_theirs = Supergraph.from_sdl(theirs["supergraphSdl"]).api_schema
+    api_from_ours = Supergraph.from_sdl(ours).api_schema
+    assert print_schema(api_from_theirs) == print_schema(api_from_ours)
