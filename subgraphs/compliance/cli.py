@@ -14,6 +14,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from subgraphs.kit import load_encryption_services
 from subgraphs.kit.keys import development_key_files, key_variable_names
 
@@ -86,6 +88,13 @@ def run_chain_command(
         )
     except ValueError as exc:
         print(f"cannot verify: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(
+            f"cannot verify: the compliance database could not be read ({type(exc).__name__}); "
+            "is it there and migrated (`python -m subgraphs.compliance migrate`)?",
+            file=sys.stderr,
+        )
         return 2
     _print(report, options.json)
     return 0 if report.ok else 1

@@ -1,9 +1,5 @@
 """Every SQL query of the compliance subgraph. Sessions are the caller's; nothing here commits.
 
-Every public method that runs SQL holds the session's lock while it does: one request's
-resolvers and DataLoaders run concurrently (``kycStatus`` and ``complianceLogs`` of the same
-parents dispatch in the same tick), and an ``AsyncSession`` must never run two statements at once.
-
 Revisions are only ever inserted. :meth:`ComplianceRepository.lock_chain` is the first write of
 every append: it locks the chain's tip row (a row lock on PostgreSQL; on SQLite the first write
 of a transaction takes the database's reserved lock, the effect of ``BEGIN IMMEDIATE``), so
@@ -12,13 +8,9 @@ concurrent appends queue up and each one reads the tip its predecessor left.
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, TypeVar
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -35,31 +27,6 @@ from .domain import KYC_EVENT_TYPES
 from .models import CHAIN_ROW_ID, ComplianceChainRow, ComplianceLogRevisionRow, ComplianceLogRow
 
 __all__ = ["ChainTip", "ComplianceRepository", "CurrentLog", "LogFilter", "ParentPageKey"]
-
-
-P = ParamSpec("P")
-T = TypeVar("T")
-_SESSION_LOCKS: WeakKeyDictionary[AsyncSession, asyncio.Lock] = WeakKeyDictionary()
-
-
-def _lock_of(session: AsyncSession) -> asyncio.Lock:
-    lock = _SESSION_LOCKS.get(session)
-    if lock is None:
-        lock = _SESSION_LOCKS[session] = asyncio.Lock()
-    return lock
-
-
-def _serialised(
-    method: Callable[Concatenate[ComplianceRepository, P], Coroutine[Any, Any, T]],
-) -> Callable[Concatenate[ComplianceRepository, P], Coroutine[Any, Any, T]]:
-    """Run ``method`` while holding its session's lock (see the module docstring)."""
-
-    async def run(self: ComplianceRepository, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        async with _lock_of(self.session):
-            return await method(self, *args, **kwargs)
-
-    functools.update_wrapper(run, method)
-    return run
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +102,6 @@ class ComplianceRepository:
         [found] = await self.get_many_current([log_id])
         return found
 
-    @_serialised
     async def get_many_current(self, log_ids: Sequence[str]) -> list[CurrentLog | None]:
         """Load several logs' current views in one query, in the order of ``log_ids``."""
         if not log_ids:
@@ -144,7 +110,6 @@ class ComplianceRepository:
         found = {log.id: CurrentLog(log, revision) for log, revision in result}
         return [found.get(log_id) for log_id in log_ids]
 
-    @_serialised
     async def page(
         self, filters: LogFilter, *, first: int | None, after: str | None
     ) -> Page[CurrentLog]:
@@ -156,7 +121,6 @@ class ComplianceRepository:
         items = [CurrentLog(log, revision) for log, revision in result]
         return Page(items=items[:size], has_next_page=len(items) > size)
 
-    @_serialised
     async def pages_by_parent(
         self,
         parent: InstrumentedAttribute[str | None],
@@ -201,7 +165,6 @@ class ComplianceRepository:
             for parent_id in parent_ids
         }
 
-    @_serialised
     async def latest_kyc_events(self, user_ids: Sequence[str]) -> dict[str, str]:
         """Each user's latest KYC event type (users without one are absent), in one query."""
         if not user_ids:
@@ -225,7 +188,6 @@ class ComplianceRepository:
 
     # -- revisions --------------------------------------------------------------------------------
 
-    @_serialised
     async def revisions_of(
         self, log_ids: Sequence[str]
     ) -> dict[str, list[ComplianceLogRevisionRow]]:
@@ -242,7 +204,6 @@ class ComplianceRepository:
             grouped[row.log_id].append(row)
         return grouped
 
-    @_serialised
     async def revision(self, log_id: str, number: int) -> ComplianceLogRevisionRow | None:
         result = await self.session.scalars(
             select(ComplianceLogRevisionRow).where(
@@ -254,7 +215,6 @@ class ComplianceRepository:
 
     # -- appending --------------------------------------------------------------------------------
 
-    @_serialised
     async def lock_chain(self) -> ChainTip:
         """Lock the chain's tip for this transaction and return it (see the module docstring)."""
         tip = await self._lock_tip()
@@ -294,7 +254,6 @@ class ComplianceRepository:
             insert(ComplianceChainRow).values(values).on_conflict_do_nothing(index_elements=["id"])
         )
 
-    @_serialised
     async def advance_chain(self, tip: ChainTip) -> None:
         """Record the new tip after appending (the chain is locked by :meth:`lock_chain`)."""
         await self.session.execute(
@@ -307,7 +266,6 @@ class ComplianceRepository:
     def add(self, row: ComplianceLogRow | ComplianceLogRevisionRow) -> None:
         self.session.add(row)
 
-    @_serialised
     async def flush(self) -> None:
         """Write pending changes now, turning constraint and version races into conflicts."""
         try:

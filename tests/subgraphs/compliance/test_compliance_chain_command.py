@@ -111,6 +111,15 @@ async def test_verify_without_keys_refuses_to_guess(
     assert await _run("verify", "--structure-only") == 0
 
 
+async def test_verify_of_a_database_without_the_tables_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COMPLIANCE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    assert await _run("verify", "--structure-only") == 2
+    assert "migrate" in capsys.readouterr().err
+    assert await _run("verify", "--expect-head", "x:abc", "--structure-only") == 2
+
+
 async def test_the_module_command_exits_non_zero_on_a_broken_chain(
     owners: Owners, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
