@@ -37,6 +37,19 @@ from crypto.binding import Binding
 from crypto.blind_index import BlindIndex, normalise_email, normalise_reference
 from crypto.cipher import FieldCipher
 from crypto.errors import CryptoError, DecryptionError, KeyConfigurationError
+from crypto.internal_token import (
+    INTERNAL_TOKEN_AUDIENCE,
+    INTERNAL_TOKEN_HEADER,
+    INTERNAL_TOKEN_ISSUER,
+    InvalidInternalToken,
+    Principal,
+    internal_key_id,
+    load_or_create_dev_keypair,
+    load_private_key,
+    load_public_keys,
+    mint_internal_token,
+    verify_internal_token,
+)
 from crypto.keys import BlindIndexKeyring, Keyring
 from crypto.serialisation import JSONValue, Sealable
 from crypto.session import EncryptionServices, EncryptionSession, FieldAccess
@@ -44,6 +57,9 @@ from crypto.sqlalchemy import EncryptedText, Sealed, encrypted_column
 from crypto.strawberry import EncryptionSessionExtension, get_session, session_from_context
 
 __all__ = [
+    "INTERNAL_TOKEN_AUDIENCE",
+    "INTERNAL_TOKEN_HEADER",
+    "INTERNAL_TOKEN_ISSUER",
     "Binding",
     "BlindIndex",
     "BlindIndexKeyring",
@@ -55,14 +71,22 @@ __all__ = [
     "EncryptionSessionExtension",
     "FieldAccess",
     "FieldCipher",
+    "InvalidInternalToken",
     "JSONValue",
     "KeyConfigurationError",
     "Keyring",
+    "Principal",
     "Sealable",
     "Sealed",
     "encrypted_column",
     "get_session",
+    "internal_key_id",
+    "load_or_create_dev_keypair",
+    "load_private_key",
+    "load_public_keys",
+    "mint_internal_token",
     "normalise_email",
     "normalise_reference",
     "session_from_context",
+    "verify_internal_token",
 ]
