@@ -54,7 +54,13 @@ def compose_supergraph(subgraphs: Iterable[SubgraphSource]) -> Composition:
     if not issues:
 
         def report(code: str, message: str, coordinate: str) -> None:
-            issues.append(CompositionIssue(code, message, coordinate=coordinate))
+            declaring = _declaring_subgraphs(model, coordinate)
+            where = ", ".join(f'"{name}"' for name in declaring)
+            plural = "s" if len(declaring) > 1 else ""
+            suffix = f" (declared in subgraph{plural} {where})" if declaring else ""
+            if message.endswith("."):
+                message, suffix = message[:-1], suffix + "."
+            issues.append(CompositionIssue(code, message + suffix, declaring, coordinate))
 
         check_inaccessible(model, report)
     if not issues:
@@ -83,6 +89,25 @@ def compose(subgraphs: Iterable[SubgraphSource]) -> str:
     Raises ``CompositionError`` whose ``issues`` name each problem with an Apollo-style code.
     """
     return compose_supergraph(subgraphs).supergraph_sdl
+
+
+def _declaring_subgraphs(model: ComposedSupergraph, coordinate: str) -> tuple[str, ...]:
+    """Names of the subgraphs that declare ``Type``, ``Type.member`` or ``Type.field(arg:)``."""
+    type_name, _, rest = coordinate.partition(".")
+    member = rest.split("(", 1)[0]
+    names: list[str] = []
+    for graph in model.graphs:
+        type_def = graph.subgraph.types.get(type_name)
+        if type_def is None:
+            continue
+        if member and not (
+            member in type_def.fields
+            or member in type_def.input_fields
+            or member in type_def.values
+        ):
+            continue
+        names.append(graph.name)
+    return tuple(names)
 
 
 def _check_sources(sources: list[SubgraphSource], issues: list[CompositionIssue]) -> None:

@@ -20,7 +20,6 @@ class InvalidGraph:
     message_parts: tuple[str, ...]
     reference: bool = True
     reference_note: str = ""
-    subgraph_names: bool = True  # the issue names the subgraphs (not for API-schema rules)
 
 
 INVALID_GRAPHS: dict[str, InvalidGraph] = {
@@ -302,7 +301,6 @@ INVALID_GRAPHS: dict[str, InvalidGraph] = {
             + " type Secret @inaccessible { code: String } type Query { secret: Secret hi: Int }",
         ),
         ('"Secret"', '"Query.secret"'),
-        subgraph_names=False,
     ),
     "only_inaccessible_children": InvalidGraph(
         "ONLY_INACCESSIBLE_CHILDREN",
@@ -311,7 +309,6 @@ INVALID_GRAPHS: dict[str, InvalidGraph] = {
             + " enum Mood { SAD @inaccessible } type Query { mood: Mood hi: Int }",
         ),
         ('"Mood"', "values"),
-        subgraph_names=False,
     ),
     "required_inaccessible_argument": InvalidGraph(
         "REQUIRED_INACCESSIBLE",
@@ -319,7 +316,6 @@ INVALID_GRAPHS: dict[str, InvalidGraph] = {
             a=link("@inaccessible") + " type Query { hi(token: String! @inaccessible): Int }",
         ),
         ('"Query.hi(token:)"',),
-        subgraph_names=False,
     ),
     "implemented_by_inaccessible": InvalidGraph(
         "IMPLEMENTED_BY_INACCESSIBLE",
@@ -329,7 +325,6 @@ INVALID_GRAPHS: dict[str, InvalidGraph] = {
             "type Query { pet: Pet }",
         ),
         ('"Pet.name"', '"Named.name"'),
-        subgraph_names=False,
     ),
     "interface_key_missing_implementation": InvalidGraph(
         "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
