@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import httpx
@@ -43,17 +44,22 @@ def test_up_starts_everything_on_first_run_and_ctrl_c_stops_it_all(tmp_path: Pat
         text=True,
     )
     router = f"http://127.0.0.1:{ports['router']}"
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read_output() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put("")  # end of output: the process exited
+
+    threading.Thread(target=read_output, daemon=True).start()
+    printed: list[str] = []
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, "wealthtech up exited during start-up"
-            assert time.monotonic() < deadline, "wealthtech up was not ready in time"
-            try:
-                if httpx.get(f"{router}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.3)
+        # Ready is when `up` says so (after its own readiness checks), not when a port answers.
+        while not printed or printed[-1].strip() != "Press Ctrl-C to stop.":
+            line = lines.get(timeout=120)
+            assert line, f"wealthtech up exited during start-up: {printed}"
+            printed.append(line)
         answer = httpx.post(
             f"{router}/graphql", json={"query": "{ users { edges { node { id } } } }"}
         )
@@ -64,9 +70,9 @@ def test_up_starts_everything_on_first_run_and_ctrl_c_stops_it_all(tmp_path: Pat
             assert (data_dir / "keys" / f"{service.name}.keyring.json").is_file()
     finally:
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        out, _ = process.communicate(timeout=60)
+        process.wait(timeout=60)
     assert process.returncode == 0
-    assert f"GraphQL and GraphiQL  {router}/graphql" in out
+    assert f"  GraphQL and GraphiQL  {router}/graphql\n" in printed
     # Every process is gone: nothing answers on any of the ports any more.
     for name, port in ports.items():
         try:
