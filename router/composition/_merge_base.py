@@ -33,7 +33,6 @@ class MergeBase:
         self.graphs = graphs
         self.issues = issues
         self.by_name: dict[str, list[Entry]] = {}
-        self.kinds: dict[str, str] = {}
         for graph in graphs:
             for type_def in graph.subgraph.types.values():
                 self.by_name.setdefault(type_def.name, []).append(Entry(graph, type_def))
