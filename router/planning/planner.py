@@ -554,6 +554,9 @@ class _Planner:
                 sub = target.field(response_key, name, arguments, leaf=item.selection_set is None)
                 if item.selection_set is not None and sub.sub is not None:
                     sub_type = get_named_type(self.field_type(parent, name)).name
+                    if self.types[sub_type].is_abstract:
+                        # the subgraph may need the concrete type of an abstract requirement
+                        sub.sub.field("__typename", "__typename", leaf=True)
                     self.copy_field_set(sub.sub, item.selection_set, sub_type)
             elif isinstance(item, InlineFragmentNode):
                 condition = item.type_condition.name.value if item.type_condition else None

@@ -10,7 +10,7 @@ from typing import Any
 
 from graphql import GraphQLSchema, build_ast_schema, parse, print_schema
 
-from tests.router.engine import abstract, keys, requires, shop
+from tests.router.engine import abstract, fragments, keys, requires, shop
 from tests.router.engine.subgraph_kit import load_supergraph
 
 
@@ -164,5 +164,26 @@ def keys_monolith() -> GraphQLSchema:
                 ),
                 "warehouse": warehouse,
             },
+        },
+    )
+
+
+def fragments_monolith() -> GraphQLSchema:
+    items = fragments.ITEMS
+
+    def load(_shelf: dict[str, Any], _info: Any) -> int:
+        return sum(
+            items[i]["pages"] if "pages" in items[i] else 2 * items[i]["minutes"]
+            for i in fragments.SHELF
+        )
+
+    return _build(
+        "fragments",
+        {
+            "Query": {
+                "shelf": lambda *_: {"id": "s1", "items": [items[i] for i in fragments.SHELF]},
+                "featured": lambda *_: [items["b2"], items["d1"]],
+            },
+            "Shelf": {"load": load},
         },
     )

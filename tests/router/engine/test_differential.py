@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 
 from router.gateway import Gateway
 from tests.router.engine.abstract import abstract_transport
+from tests.router.engine.fragments import fragments_transport
 from tests.router.engine.keys import keys_transport
 from tests.router.engine.monoliths import (
     abstract_monolith,
+    fragments_monolith,
     keys_monolith,
     requires_monolith,
     shop_monolith,
@@ -48,6 +50,7 @@ SCENARIOS: dict[
         },
     ),
     "keys": (keys_monolith, keys_transport, {}),
+    "fragments": (fragments_monolith, fragments_transport, {}),
     "requires": (
         requires_monolith,
         requires_transport,

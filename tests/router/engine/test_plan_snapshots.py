@@ -56,6 +56,10 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     ),
     "union": ("abstract", '{ search(term: "a") { ... on Person { films { title } } } }'),
     "interface_object_root": ("abstract", "{ topRated { rating ... on Book { author } } }"),
+    "requires_and_provides_with_type_conditions": (
+        "fragments",
+        "{ shelf { load } featured { ... on Dvd { title } ... on Book { title } } }",
+    ),
     "nested_requires_with_arguments": (
         "requires",
         "{ parcels { cost dimensions { weight } } }",

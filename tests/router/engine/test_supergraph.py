@@ -21,7 +21,9 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("scenario", ["shop", "keys", "abstract", "requires", "features"])
+@pytest.mark.parametrize(
+    "scenario", ["shop", "keys", "abstract", "requires", "features", "fragments"]
+)
 def test_fixture_supergraphs_load_with_a_clean_api_schema(scenario: str) -> None:
     supergraph = Supergraph.from_sdl((FIXTURES / scenario / "supergraph.graphql").read_text())
     api = print_schema(supergraph.api_schema)
