@@ -19,6 +19,7 @@ from router.gateway import Gateway
 from router.http.endpoints import ROUTES
 from router.http.graphiql import ASSETS_URL_PATH, DEFAULT_ASSETS_DIR
 from router.http.state import RouterState
+from router.rest import create_rest_router
 from router.settings import RouterSettings
 from router.subgraph_client import SubgraphClient
 from router.supergraph import Supergraph
@@ -86,5 +87,7 @@ def create_app(
         openapi_url=None,
     )
     app.router.routes.extend(ROUTES)
+    # The REST shims (/api/*, /openapi.json, /docs); their lifespan opens the idempotency store.
+    app.include_router(create_rest_router())
     app.mount(ASSETS_URL_PATH, StaticFiles(directory=assets_dir, check_dir=False), name="graphiql")
     return app

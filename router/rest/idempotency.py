@@ -1,0 +1,203 @@
+"""The router's idempotency store for REST POSTs that carry an ``Idempotency-Key``.
+
+A key is reserved before the operation runs, in one row whose primary key is (scope, key): the
+database decides which of two concurrent requests owns a key, so this also holds across router
+replicas that share a PostgreSQL database. Then:
+
+* same key, same body, first request finished with 2xx -> its stored response is replayed;
+* same key, another body                               -> 409 IDEMPOTENCY_KEY_REUSED;
+* same key while the first request still runs          -> 409 IDEMPOTENCY_REQUEST_IN_PROGRESS;
+* the first request failed (4xx/5xx)                   -> the key is released: nothing was written,
+  so a retry runs again.
+
+A reservation whose request died (process crash) is taken over once its lock expires. Stored
+responses are kept for the retention period, then purged. The stored body is the response the
+client already received (it may hold decrypted values of the new entity), so the table is as
+sensitive as the client's own copy: docs/decisions says why that is acceptable and for how long.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from router.rest.problems import Problem
+
+__all__ = ["IdempotencyStore", "Reserved", "StoredResponse", "request_fingerprint"]
+
+metadata = MetaData()
+idempotency_keys = Table(
+    "router_rest_idempotency",
+    metadata,
+    Column("scope", String(200), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # in_progress | done
+    Column("status_code", Integer, nullable=True),
+    Column("location", String(2000), nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    Column("locked_until_ms", BigInteger, nullable=False),
+    Column("expires_at_ms", BigInteger, nullable=False, index=True),
+)
+
+_IN_PROGRESS = "in_progress"
+_DONE = "done"
+
+
+def request_fingerprint(body: Any) -> str:
+    """SHA-256 of the parsed body in canonical form (key order and spacing do not matter)."""
+    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """The request owns the key: it must run, then ``complete`` or ``release`` it."""
+
+    scope: str
+    key: str
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """The first request's response, to be replayed."""
+
+    status_code: int
+    location: str | None
+    body: bytes
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class IdempotencyStore:
+    """Reservations and stored responses in one table of a SQLite or PostgreSQL database."""
+
+    def __init__(self, url: str, *, retention_seconds: float, lock_seconds: float) -> None:
+        self._url = url
+        self._retention_ms = int(retention_seconds * 1000)
+        self._lock_ms = int(lock_seconds * 1000)
+        self._engine: AsyncEngine | None = None
+
+    async def start(self) -> None:
+        """Open the database and create the table if it is missing."""
+        url = make_url(self._url)
+        connect_args: dict[str, Any] = {}
+        if url.get_backend_name() == "sqlite":
+            if url.database and url.database != ":memory:":
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            connect_args["timeout"] = 30
+        self._engine = create_async_engine(url, connect_args=connect_args)
+        async with self._engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+
+    async def aclose(self) -> None:
+        """Close the database's connections."""
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("the idempotency store was not started")
+        return self._engine
+
+    def _insert(self, values: dict[str, Any]) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return postgresql.insert(idempotency_keys).values(values).on_conflict_do_nothing()
+        return sqlite.insert(idempotency_keys).values(values).on_conflict_do_nothing()
+
+    async def reserve(self, scope: str, key: str, fingerprint: str) -> Reserved | StoredResponse:
+        """Own ``key`` for this request, or return the response to replay; raise a 409 problem."""
+        now = _now_ms()
+        where = (idempotency_keys.c.scope == scope) & (idempotency_keys.c.key == key)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(idempotency_keys).where(idempotency_keys.c.expires_at_ms < now)
+            )
+            inserted = await conn.execute(
+                self._insert(
+                    {
+                        "scope": scope,
+                        "key": key,
+                        "fingerprint": fingerprint,
+                        "state": _IN_PROGRESS,
+                        "locked_until_ms": now + self._lock_ms,
+                        "expires_at_ms": now + self._retention_ms,
+                    }
+                )
+            )
+            if inserted.rowcount == 1:
+                return Reserved(scope, key)
+            row = (await conn.execute(select(idempotency_keys).where(where))).one()
+            if row.fingerprint != fingerprint:
+                raise Problem(
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "This Idempotency-Key was already used with a different request body.",
+                )
+            if row.state == _DONE:
+                return StoredResponse(row.status_code, row.location, row.body)
+            if row.locked_until_ms < now:
+                # The request that reserved the key died without finishing: take it over.
+                taken = await conn.execute(
+                    update(idempotency_keys)
+                    .where(where & (idempotency_keys.c.locked_until_ms == row.locked_until_ms))
+                    .values(locked_until_ms=now + self._lock_ms)
+                )
+                if taken.rowcount == 1:
+                    return Reserved(scope, key)
+        raise Problem(
+            "IDEMPOTENCY_REQUEST_IN_PROGRESS",
+            "A request with this Idempotency-Key is still being processed. Retry later.",
+        )
+
+    async def complete(self, reserved: Reserved, response: StoredResponse) -> None:
+        """Store the response of a finished request, to replay it for the same key and body."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(idempotency_keys)
+                .where(
+                    (idempotency_keys.c.scope == reserved.scope)
+                    & (idempotency_keys.c.key == reserved.key)
+                )
+                .values(
+                    state=_DONE,
+                    status_code=response.status_code,
+                    location=response.location,
+                    body=response.body,
+                    expires_at_ms=_now_ms() + self._retention_ms,
+                )
+            )
+
+    async def release(self, reserved: Reserved) -> None:
+        """Forget a reservation whose request failed, so that a retry runs again."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(idempotency_keys).where(
+                    (idempotency_keys.c.scope == reserved.scope)
+                    & (idempotency_keys.c.key == reserved.key)
+                    & (idempotency_keys.c.state == _IN_PROGRESS)
+                )
+            )

@@ -1,0 +1,174 @@
+"""The real platform in-process: four subgraph apps behind the real router app, for REST tests.
+
+Each subgraph runs its real app (lifespan, migrations, keys) on its own SQLite file; owner checks
+between them go through :class:`HostRouterTransport`, and the router reaches them through its own
+``SubgraphClient`` with in-process httpx transports. Nothing is stubbed: a REST request crosses the
+router's REST layer, its gateway (planner and executor) and the subgraphs' GraphQL APIs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from router.execution import RequestContext, SubgraphTransport
+from router.http import create_app
+from router.settings import RouterSettings
+from router.subgraph_client import SubgraphClient
+from router.supergraph import Supergraph
+from subgraphs.compliance.app import create_app as create_compliance_app
+from subgraphs.compliance.settings import ComplianceSettings
+from subgraphs.investments.app import create_app as create_investments_app
+from subgraphs.investments.settings import InvestmentsSettings
+from subgraphs.kit.testing import HostRouterTransport
+from subgraphs.transactions.app import create_app as create_transactions_app
+from subgraphs.transactions.settings import TransactionsSettings
+from subgraphs.users.app import create_app as create_users_app
+from subgraphs.users.settings import UsersSettings
+from tests.subgraphs.support import make_encryption_services
+
+ROOT = Path(__file__).resolve().parents[3]
+SUPERGRAPH = ROOT / "schema" / "supergraph.graphql"
+NAMES = ("users", "investments", "transactions", "compliance")
+
+
+def _url(name: str) -> str:
+    return f"http://{name}/graphql"
+
+
+def _sqlite(folder: Path, name: str) -> str:
+    return f"sqlite+aiosqlite:///{folder / f'{name}.sqlite3'}"
+
+
+def subgraph_apps(folder: Path) -> dict[str, FastAPI]:
+    """Build the four real subgraph apps on SQLite files in ``folder``, owners wired by host."""
+    users = create_users_app(
+        UsersSettings(database_url=_sqlite(folder, "users"), data_dir=folder),
+        encryption_services=make_encryption_services("users"),
+    )
+    investments = create_investments_app(
+        InvestmentsSettings(
+            database_url=_sqlite(folder, "investments"), data_dir=folder, users_url=_url("users")
+        ),
+        encryption_services=make_encryption_services("investments"),
+        owner_transport=HostRouterTransport({"users": users}),
+    )
+    transactions = create_transactions_app(
+        TransactionsSettings(
+            database_url=_sqlite(folder, "transactions"),
+            data_dir=folder,
+            investments_url=_url("investments"),
+        ),
+        encryption_services=make_encryption_services("transactions"),
+        owner_transport=HostRouterTransport({"investments": investments}),
+    )
+    compliance = create_compliance_app(
+        ComplianceSettings(
+            database_url=_sqlite(folder, "compliance"),
+            data_dir=folder,
+            users_url=_url("users"),
+            investments_url=_url("investments"),
+            transactions_url=_url("transactions"),
+        ),
+        encryption_services=make_encryption_services("compliance"),
+        owner_transport=HostRouterTransport(
+            {"users": users, "investments": investments, "transactions": transactions}
+        ),
+    )
+    return {
+        "users": users,
+        "investments": investments,
+        "transactions": transactions,
+        "compliance": compliance,
+    }
+
+
+class GatedTransport:
+    """Wraps the router's transport; a test can hold requests to one subgraph, or cut it off.
+
+    ``hold(subgraph)`` makes the next calls to ``subgraph`` wait until ``release()``: that is how a
+    test keeps a first request in flight, deterministically, while a second one arrives.
+    ``down`` names subgraphs that answer like an unreachable server.
+    """
+
+    def __init__(self, inner: SubgraphTransport) -> None:
+        self.inner = inner
+        self.down: set[str] = set()
+        self._held: str | None = None
+        self._gate = asyncio.Event()
+        self.waiting = asyncio.Event()
+
+    def hold(self, subgraph: str) -> None:
+        self._held = subgraph
+        self._gate.clear()
+        self.waiting.clear()
+
+    def release(self) -> None:
+        self._held = None
+        self._gate.set()
+
+    async def send(
+        self, subgraph: str, payload: dict[str, Any], context: RequestContext
+    ) -> dict[str, Any]:
+        from router.execution import SubgraphUnavailable
+
+        if subgraph in self.down:
+            raise SubgraphUnavailable(subgraph, "connection refused (test)")
+        if subgraph == self._held:
+            self.waiting.set()
+            await self._gate.wait()
+        return await self.inner.send(subgraph, payload, context)
+
+
+@dataclass
+class Platform:
+    """The running platform: a client of the router app, and the transport gate."""
+
+    router: httpx.AsyncClient
+    gate: GatedTransport
+    router_app: FastAPI
+
+    async def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
+        """Run a GraphQL operation through the same router; return its body."""
+        response = await self.router.post(
+            "/graphql",
+            json={"query": query, "variables": dict(variables or {})},
+            headers={"accept": "application/json"},
+        )
+        return response.json()
+
+
+@asynccontextmanager
+async def running_platform(folder: Path) -> AsyncIterator[Platform]:
+    """Run the four subgraphs and the router app until the block ends.
+
+    The REST idempotency store goes wherever ``ROUTER_IDEMPOTENCY_DATABASE_URL`` says (tests set it
+    to a file in their folder).
+    """
+    apps = subgraph_apps(folder)
+    async with AsyncExitStack() as stack:
+        for app in apps.values():
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        client = SubgraphClient(
+            {name: _url(name) for name in NAMES},
+            transports={name: httpx.ASGITransport(app=app) for name, app in apps.items()},
+            lean_http=False,
+        )
+        stack.push_async_callback(client.aclose)
+        gate = GatedTransport(client)
+        supergraph = Supergraph.from_sdl(SUPERGRAPH.read_text(encoding="utf-8"))
+        router_app = create_app(supergraph, RouterSettings(), transport=gate)
+        await stack.enter_async_context(router_app.router.lifespan_context(router_app))
+        router = await stack.enter_async_context(
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=router_app), base_url="http://router.test"
+            )
+        )
+        yield Platform(router, gate, router_app)
