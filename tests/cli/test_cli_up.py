@@ -52,7 +52,8 @@ def test_up_starts_everything_on_first_run_and_ctrl_c_stops_it_all(tmp_path: Pat
             lines.put(line)
         lines.put("")  # end of output: the process exited
 
-    threading.Thread(target=read_output, daemon=True).start()
+    reader = threading.Thread(target=read_output, daemon=True)
+    reader.start()
     printed: list[str] = []
     try:
         # Ready is when `up` says so (after its own readiness checks), not when a port answers.
@@ -71,6 +72,9 @@ def test_up_starts_everything_on_first_run_and_ctrl_c_stops_it_all(tmp_path: Pat
     finally:
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends
         process.wait(timeout=60)
+        reader.join(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()
     assert process.returncode == 0
     assert f"  GraphQL and GraphiQL  {router}/graphql\n" in printed
     # Every process is gone: nothing answers on any of the ports any more.
