@@ -32,6 +32,7 @@ from router.planning import (
     OperationNotFound,
     PlanningError,
     QueryPlan,
+    UnsupportedOperation,
     build_plan,
     select_operation,
 )
@@ -210,8 +211,12 @@ class Gateway:
         try:
             prepared = self._prepare(query, parsed.document, operation_name)
         except PlanningError as exc:
-            phase: Phase = "validate" if isinstance(exc, OperationNotFound) else "plan"
-            code = "GRAPHQL_VALIDATION_FAILED" if phase == "validate" else "QUERY_PLANNING_FAILED"
+            phase: Phase = "plan"
+            code = "QUERY_PLANNING_FAILED"
+            if isinstance(exc, OperationNotFound):
+                phase, code = "validate", "GRAPHQL_VALIDATION_FAILED"
+            elif isinstance(exc, UnsupportedOperation):
+                phase, code = "validate", "OPERATION_NOT_SUPPORTED"
             return ExecutionOutcome(
                 {"errors": [{"message": str(exc), "extensions": {"code": code}}]}, phase
             )

@@ -13,6 +13,7 @@ from router.planning.nodes import (
 from router.planning.planner import (
     OperationNotFound,
     PlanningError,
+    UnsupportedOperation,
     build_plan,
     select_operation,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "PlanningError",
     "QueryPlan",
     "Sequence",
+    "UnsupportedOperation",
     "build_plan",
     "explain",
     "select_operation",

@@ -9,3 +9,7 @@ class PlanningError(Exception):
 
 class OperationNotFound(PlanningError):
     """The document has no operation of that name, or several and no name was given."""
+
+
+class UnsupportedOperation(PlanningError):
+    """A valid operation this router does not execute (subscriptions)."""

@@ -31,7 +31,7 @@ from graphql import (
 )
 
 from router.planning.emit import PlanEmitter
-from router.planning.errors import OperationNotFound, PlanningError
+from router.planning.errors import OperationNotFound, PlanningError, UnsupportedOperation
 from router.planning.groups import FetchGroup
 from router.planning.nodes import QueryPlan
 from router.planning.operation import (
@@ -584,7 +584,7 @@ class _Planner:
     def plan(self) -> QueryPlan:
         kind = self.operation.operation
         if kind == OperationType.SUBSCRIPTION:
-            raise PlanningError("subscriptions are not supported by this router")
+            raise UnsupportedOperation("Subscriptions are not supported by this router.")
         mutation = kind == OperationType.MUTATION
         root_type = self.sg.mutation_type if mutation else self.sg.query_type
         if root_type is None:
@@ -633,4 +633,10 @@ def build_plan(
     return _Planner(supergraph, operation, fragments).plan()
 
 
-__all__ = ["OperationNotFound", "PlanningError", "build_plan", "select_operation"]
+__all__ = [
+    "OperationNotFound",
+    "PlanningError",
+    "UnsupportedOperation",
+    "build_plan",
+    "select_operation",
+]

@@ -82,3 +82,9 @@ async def test_deprecation_survives_into_introspection() -> None:
     assert fields["locale"]["isDeprecated"] is True
     assert fields["locale"]["deprecationReason"] == "use language"
     assert fields["name"]["isDeprecated"] is False
+
+
+async def test_subscriptions_are_refused_as_unsupported() -> None:
+    outcome = await Gateway(SUPERGRAPH, transport()).execute("subscription { ticks }")
+    assert outcome.phase == "validate"
+    assert outcome.response["errors"][0]["extensions"]["code"] == "OPERATION_NOT_SUPPORTED"
