@@ -173,7 +173,7 @@ class Executor:
         targets: list[list[dict[str, Any]]] = []
         index_of: dict[Hashable, int] = {}
         for obj in objects_at(state.data, flatten.path):
-            entity = by_type.get(obj.get("__typename"))  # type: ignore[arg-type]
+            entity = by_type.get(str(obj.get("__typename")))
             if entity is None:
                 continue
             rep = representation(obj, entity)

@@ -21,6 +21,7 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLUnionType,
     InlineFragmentNode,
     NamedTypeNode,
     NameNode,
@@ -102,8 +103,8 @@ class _Planner:
         named = self.schema.type_map[type_name]
         if isinstance(named, GraphQLObjectType):
             return frozenset({type_name})
-        assert isinstance(named, GraphQLInterfaceType) or hasattr(named, "types")
-        return frozenset(t.name for t in self.schema.get_possible_types(named))  # type: ignore[arg-type]
+        assert isinstance(named, GraphQLInterfaceType | GraphQLUnionType)
+        return frozenset(t.name for t in self.schema.get_possible_types(named))
 
     def is_interface_object(self, graph: str, type_name: str) -> bool:
         return graph in self.types[type_name].interface_object_graphs
