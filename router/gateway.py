@@ -271,7 +271,7 @@ class Gateway:
         context: RequestContext | None,
     ) -> ExecutionOutcome:
         state = await self.executor.execute(
-            prepared.plan, raw_variables, context or RequestContext()
+            prepared.plan, raw_variables, context or RequestContext(), coerced
         )
         if prepared.introspection is not None:
             result = execute_sync(

@@ -36,8 +36,9 @@ logger = logging.getLogger(__name__)
 class ExecutionState:
     """The response being built for one request."""
 
-    variables: Mapping[str, Any]
+    variables: Mapping[str, Any]  # as the client sent them: forwarded to subgraphs
     context: RequestContext
+    coerced: Mapping[str, Any] = field(default_factory=dict)  # with defaults: for conditions
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -112,9 +113,17 @@ class Executor:
         self.object_types = object_types
 
     async def execute(
-        self, plan: QueryPlan, variables: Mapping[str, Any], context: RequestContext
+        self,
+        plan: QueryPlan,
+        variables: Mapping[str, Any],
+        context: RequestContext,
+        coerced: Mapping[str, Any] | None = None,
     ) -> ExecutionState:
-        state = ExecutionState(variables=variables, context=context)
+        state = ExecutionState(
+            variables=variables,
+            context=context,
+            coerced=variables if coerced is None else coerced,
+        )
         if plan.node is not None:
             await self._run(plan.node, state)
         return state
@@ -153,7 +162,17 @@ class Executor:
             return None
         return response
 
+    @staticmethod
+    def _excluded(fetch: Fetch, state: ExecutionState) -> bool:
+        """Whether the fetch's shared @include/@skip condition leaves nothing to fetch."""
+        if fetch.condition is None:
+            return False
+        directive, variable = fetch.condition
+        return bool(state.coerced.get(variable)) == (directive == "skip")
+
     async def _root_fetch(self, fetch: Fetch, state: ExecutionState) -> None:
+        if self._excluded(fetch, state):
+            return
         response = await self._send(fetch, self._variables(fetch, state), state)
         if response is None:
             return
@@ -168,6 +187,8 @@ class Executor:
 
     async def _entity_fetch(self, flatten: Flatten, state: ExecutionState) -> None:
         fetch = flatten.node
+        if self._excluded(fetch, state):
+            return
         by_type = {entity.typename: entity for entity in fetch.entity_types}
         representations: list[dict[str, Any]] = []
         targets: list[list[dict[str, Any]]] = []

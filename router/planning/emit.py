@@ -23,7 +23,7 @@ from router.planning.nodes import (
     RepTemplate,
     Sequence,
 )
-from router.planning.selection import SelField, SelSet
+from router.planning.selection import SelField, SelFragment, SelSet
 
 _VARIABLE = re.compile(r"\$([_A-Za-z][_0-9A-Za-z]*)")
 
@@ -186,6 +186,7 @@ class PlanEmitter:
                 variable_usages=used,
                 selection_text=selection_text,
                 id=group.id,
+                condition=_condition(group.selection, entity=False),
             )
         definitions.insert(0, "$representations: [_Any!]!")
         header = f"query{op_name}({', '.join(definitions)})"
@@ -208,8 +209,24 @@ class PlanEmitter:
                 requires_text="\n".join(requires.pretty()),
                 entity_types=tuple(entity_types),
                 id=group.id,
+                condition=_condition(group.selection, entity=True),
             ),
         )
+
+
+_CONDITION = re.compile(r"^ @(include|skip)\(if: \$([_A-Za-z][_0-9A-Za-z]*)\)$")
+
+
+def _condition(selection: SelSet, entity: bool) -> tuple[str, str] | None:
+    """Return the one @include/@skip variable condition shared by every selection, if any."""
+    items = list(selection.items.values())
+    if entity:  # look inside the `... on Type` fragments of an _entities selection
+        items = [i for f in items if isinstance(f, SelFragment) for i in f.sub.items.values()]
+    found = {item.directives for item in items}
+    if len(found) != 1:
+        return None
+    match = _CONDITION.match(found.pop())
+    return (match[1], match[2]) if match else None
 
 
 def _safe(name: str) -> str:

@@ -36,10 +36,14 @@ class Fetch:
     requires_text: str | None = None
     entity_types: tuple[EntityType, ...] = ()
     id: int = 0
+    # ("include" | "skip", variable): every selection of the fetch carries that one condition,
+    # so the fetch is not sent at all when the condition excludes it
+    condition: tuple[str, str] | None = None
 
     def print_lines(self, indent: int) -> list[str]:
         pad = "  " * indent
-        lines = [f'{pad}Fetch(service: "{self.subgraph}") {{']
+        when = f", {self.condition[0]}: ${self.condition[1]}" if self.condition else ""
+        lines = [f'{pad}Fetch(service: "{self.subgraph}"{when}) {{']
         inner = "  " * (indent + 1)
         if self.requires_text is not None:
             lines += [inner + line for line in self.requires_text.splitlines()]

@@ -399,3 +399,20 @@ async def test_malformed_subgraph_data_is_nulled_not_passed_through() -> None:
     )
     assert outcome.response["data"] is None  # topProducts is [Product!]! and not a list
     assert outcome.response["errors"][0]["path"] == ["topProducts"]
+
+
+@pytest.mark.parametrize(("variables", "reviews_fetched"), [({}, True), ({"x": False}, False)])
+async def test_a_fetch_under_a_false_condition_is_not_sent(
+    gateway: Gateway,
+    transport: InProcessTransport,
+    variables: dict[str, Any],
+    reviews_fetched: bool,
+) -> None:
+    query = "query ($x: Boolean = true) { me { username reviews @include(if: $x) { body } } }"
+    assert "include: $x" in str(gateway.plan(query))
+    outcome = await run(gateway, query, variables=variables)
+    expected_me: dict[str, Any] = {"username": "ada"}
+    if reviews_fetched:
+        expected_me["reviews"] = [{"body": "Love it"}]
+    assert outcome.response == {"data": {"me": expected_me}}
+    assert ("reviews" in [name for name, _ in transport.requests]) is reviews_fetched
