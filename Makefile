@@ -40,6 +40,7 @@ test: lint typecheck pytest
 
 bench: install
 	$(PY) bench/crypto.py
+	$(PY) bench/router.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
