@@ -15,7 +15,7 @@ Problems that concern one subgraph alone (bad ``@link``, invalid GraphQL, invali
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -29,6 +29,8 @@ from graphql.language import (
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     FieldDefinitionNode,
+    FieldNode,
+    InlineFragmentNode,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InputValueDefinitionNode,
@@ -46,6 +48,7 @@ from graphql.language import (
     ScalarTypeExtensionNode,
     SchemaDefinitionNode,
     SchemaExtensionNode,
+    SelectionSetNode,
     StringValueNode,
     TypeDefinitionNode,
     TypeExtensionNode,
@@ -55,6 +58,7 @@ from graphql.language import (
     ValueNode,
 )
 
+from ._fieldset import FieldSetSyntaxError, parse_field_set
 from ._subgraph_checks import FieldSetChecker, check_references, parse_or_report
 from ._subgraph_model import (
     BUILT_IN_DIRECTIVES,
@@ -260,7 +264,7 @@ class _Reader:
             if type_def.name == "Query":
                 for plumbing in FEDERATION_PLUMBING_QUERY_FIELDS:
                     type_def.fields.pop(plumbing, None)
-        order = _first_mentions(document, set(types), self.root_renames)
+        order = _first_mentions(document, set(types), self.root_renames, self.names.canonical)
         return {name: types[name] for name in sorted(types, key=order.__getitem__)}
 
     def _is_interface_object(self, definition: DefinitionNode) -> bool:
@@ -460,19 +464,28 @@ class _Flags:
 
 
 def _first_mentions(
-    document: DocumentNode, names: set[str], renames: dict[str, str]
+    document: DocumentNode,
+    names: set[str],
+    renames: dict[str, str],
+    canonical: Callable[[DirectiveNode], str | None],
 ) -> dict[str, int]:
     """Order types by first mention, the order in which the reference composers list them.
 
-    A type counts as mentioned where it is defined, and also, for an enum, where a field, an
-    object field's argument or an input field uses it, and, for an interface, where an object
-    declares that it implements it.
+    A type counts as mentioned where it is defined, and also: an enum where a field, an object
+    field's argument or an input field uses it; an interface where an object declares that it
+    implements it; an object where a ``@key``, ``@requires`` or ``@provides`` selects into it.
     """
     enums = {
         d.name.value
         for d in document.definitions
         if isinstance(d, EnumTypeDefinitionNode | EnumTypeExtensionNode)
     }
+    field_types: dict[str, dict[str, str]] = {}
+    for definition in document.definitions:
+        if isinstance(definition, _FIELDED):
+            declared = field_types.setdefault(definition.name.value, {})
+            for field_node in definition.fields or ():
+                declared[field_node.name.value] = named_type(field_node.type)
     order: dict[str, int] = {}
 
     def mention(name: str) -> None:
@@ -480,32 +493,71 @@ def _first_mentions(
         if name in names and name not in order:
             order[name] = len(order)
 
+    def mention_selected(fields: str | None, parent: str) -> None:
+        try:
+            selection = parse_field_set(fields) if fields is not None else None
+        except FieldSetSyntaxError:
+            return  # reported by the field set checks
+        if selection is not None:
+            _walk_selected(selection, parent, field_types, mention)
+
     for definition in document.definitions:
         if not isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
             continue
-        mention(definition.name.value)
+        name = definition.name.value
+        mention(name)
         if isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode):
             for interface in definition.interfaces or ():
                 mention(interface.name.value)
-        if isinstance(
-            definition,
-            ObjectTypeDefinitionNode
-            | ObjectTypeExtensionNode
-            | InterfaceTypeDefinitionNode
-            | InterfaceTypeExtensionNode,
-        ):
+        if isinstance(definition, _FIELDED):
+            for directive in definition.directives or ():
+                if canonical(directive) == "key":
+                    mention_selected(_string_argument(directive, "fields"), name)
             is_object = isinstance(definition, ObjectTypeDefinitionNode | ObjectTypeExtensionNode)
             for field_node in definition.fields or ():
-                if named_type(field_node.type) in enums:
-                    mention(named_type(field_node.type))
+                returned = named_type(field_node.type)
+                if returned in enums:
+                    mention(returned)
                 for arg in field_node.arguments or ():
                     if is_object and named_type(arg.type) in enums:
                         mention(named_type(arg.type))
+                for directive in field_node.directives or ():
+                    if canonical(directive) == "provides":
+                        mention(returned)
+                        mention_selected(_string_argument(directive, "fields"), returned)
+                    elif canonical(directive) == "requires":
+                        mention_selected(_string_argument(directive, "fields"), name)
         elif isinstance(definition, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
             for input_field in definition.fields or ():
                 if named_type(input_field.type) in enums:
                     mention(named_type(input_field.type))
     return order
+
+
+_FIELDED = (
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+)
+
+
+def _walk_selected(
+    selection: SelectionSetNode,
+    parent: str,
+    field_types: dict[str, dict[str, str]],
+    mention: Callable[[str], None],
+) -> None:
+    for item in selection.selections:
+        if isinstance(item, FieldNode) and item.selection_set is not None:
+            child = field_types.get(parent, {}).get(item.name.value)
+            if child is not None:
+                mention(child)
+                _walk_selected(item.selection_set, child, field_types, mention)
+        elif isinstance(item, InlineFragmentNode):
+            condition = item.type_condition.name.value if item.type_condition else parent
+            mention(condition)
+            _walk_selected(item.selection_set, condition, field_types, mention)
 
 
 def _argument(directive: DirectiveNode, name: str) -> ValueNode | None:

@@ -262,3 +262,64 @@ def random_rich_graph(seed: int) -> list[SubgraphSource]:
         sdl = link(*RICH_DIRECTIVES, version=version) + "\n" + "\n".join(blocks[name])
         sources.append(SubgraphSource(name, f"http://{name}.example/graphql", sdl))
     return sources
+
+
+def random_nested_graph(seed: int) -> list[SubgraphSource]:
+    """A random graph around nested selections: nested keys, nested @requires, @provides."""
+    rng = random.Random(seed)
+    names = list(SUBGRAPH_NAMES[: rng.choice((2, 3))])
+    owner = names[0]
+    blocks: dict[str, list[str]] = {name: [] for name in names}
+    nested_key = rng.random() < 0.5
+    key = "id org { code }" if nested_key else "id"
+    key_fields = "id: ID! org: Org!" if nested_key else "id: ID!"
+    org = "type Org" + (" @shareable" if rng.random() < 0.9 else "")
+    address = "type Address @shareable { street: String city: String zip: String }"
+    blocks[owner] += [
+        f'type Account @key(fields: "{key}") {{ {key_fields} '
+        'balance(currency: String = "GBP"): Int address: Address holder: Person }',
+        address,
+        f"{org} {{ code: String! name: String }}" if nested_key else "",
+        'type Person @key(fields: "pid") { pid: ID! name: String email: String }',
+        "type Query { account(id: ID!): Account @shareable }",
+    ]
+    for other in names[1:]:
+        parts = [key_fields]
+        required = rng.choice(
+            (
+                "address { city }",
+                "address { city zip }",
+                "balance",
+                "holder { name }",
+                "address { street } balance",
+            )
+        )
+        if rng.random() < 0.8:
+            if "address" in required:
+                parts.append("address: Address @external")
+            if "balance" in required:
+                parts.append('balance(currency: String = "GBP"): Int @external')
+            if "holder" in required:
+                parts.append("holder: Person @external")
+            parts.append(f'risk: Int @requires(fields: "{required}")')
+        blocks[other].append(f'type Account @key(fields: "{key}") {{ {" ".join(parts)} }}')
+        if any(part.startswith("address") for part in parts):
+            blocks[other].append(address)
+        if nested_key:
+            blocks[other].append(f"{org} {{ code: String! }}")
+        if any(part.startswith("holder") for part in parts) or rng.random() < 0.5:
+            external_name = "name: String @external" if rng.random() < 0.7 else ""
+            blocks[other].append(f'type Person @key(fields: "pid") {{ pid: ID! {external_name} }}')
+            provides = ' @provides(fields: "name")' if external_name and rng.random() < 0.7 else ""
+            blocks[other].append(f"type Query {{ people: [Person]{provides} }}")
+        else:
+            blocks[other].append("type Query { ping: Int }")
+    directives = ("@key", "@shareable", "@external", "@requires", "@provides")
+    return [
+        SubgraphSource(
+            name,
+            f"http://{name}.example/graphql",
+            link(*directives) + "\n" + "\n".join(block for block in blocks[name] if block),
+        )
+        for name in names
+    ]

@@ -13,12 +13,16 @@ from typing import Any
 import pytest
 
 from router.composition import CompositionError, compose
-from tests.router.composition.random_graphs import random_graph, random_rich_graph
+from tests.router.composition.random_graphs import (
+    random_graph,
+    random_nested_graph,
+    random_rich_graph,
+)
 from tests.router.composition.reference import guild_batch, normalise
 
 pytestmark = pytest.mark.node
 
-GENERATORS = {"plain": random_graph, "rich": random_rich_graph}
+GENERATORS = {"plain": random_graph, "rich": random_rich_graph, "nested": random_nested_graph}
 SEEDS = range(100)
 CASES = [(kind, seed) for kind in GENERATORS for seed in SEEDS]
 
