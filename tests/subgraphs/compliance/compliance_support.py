@@ -11,6 +11,8 @@ The compliance app checks a log's subjects with their owners over HTTP. In these
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,3 +168,41 @@ async def stored_counts(app: FastAPI) -> tuple[int, int, int]:
         revisions = await connection.scalar(text("SELECT count(*) FROM compliance_log_revisions"))
         tip = await connection.scalar(text("SELECT length FROM compliance_chain"))
     return int(logs or 0), int(revisions or 0), int(tip or 0)
+
+
+GUARDED_TABLES = ("compliance_log_revisions", "compliance_logs", "compliance_chain")
+
+
+@asynccontextmanager
+async def guards_lifted(app: FastAPI) -> AsyncIterator[None]:
+    """Lift the append-only triggers (migration 0002) for a test that plays the forger.
+
+    A forger with full rights over the database can do this too; the hash chain must still
+    tell. The triggers are restored on the way out (PostgreSQL databases are reused by later
+    tests).
+    """
+    engine = state_of(app).database.engine
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as connection:
+            for table in GUARDED_TABLES:
+                await connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        try:
+            yield
+        finally:
+            async with engine.begin() as connection:
+                for table in GUARDED_TABLES:
+                    await connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+        return
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        )
+        triggers = [(str(name), str(sql)) for name, sql in result]
+        for name, _sql in triggers:
+            await connection.execute(text(f'DROP TRIGGER "{name}"'))
+    try:
+        yield
+    finally:
+        async with engine.begin() as connection:
+            for _name, sql in triggers:
+                await connection.execute(text(sql))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from crypto import Sealed
 from subgraphs.compliance.chain import GENESIS_HASH, link_hash
@@ -21,7 +23,9 @@ from tests.subgraphs.compliance.compliance_support import (
     Owners,
     amend_log,
     create_log,
+    guards_lifted,
     log_input,
+    stored_counts,
 )
 
 
@@ -51,15 +55,21 @@ async def _revisions(app: FastAPI) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-async def four_links(client: httpx.AsyncClient, owners: Owners) -> list[dict[str, Any]]:
-    """Three logs, the first amended once: chain positions 1-4 (log A, B, C, A again)."""
+async def four_links(
+    client: httpx.AsyncClient, compliance_app: FastAPI, owners: Owners
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Three logs, the first amended once: chain positions 1-4 (log A, B, C, A again).
+
+    The tests below play the forger, so the database's append-only guards are lifted.
+    """
     user_id = await owners.new_user()
     account_id = owners.new_account()
     first = await create_log(client, userId=user_id, outcome="CONSIDER", responseId="resp-A")
     second = await create_log(client, accountId=account_id, responseId="resp-B")
     third = await create_log(client, userId=user_id, eventType="DATA_ACCESS", responseId="resp-C")
     amended = await amend_log(client, id=first["id"], version=1, outcome="CLEAR")
-    return [first, second, third, amended.ok()["amendComplianceLog"]]
+    async with guards_lifted(compliance_app):
+        yield [first, second, third, amended.ok()["amendComplianceLog"]]
 
 
 async def test_an_untouched_chain_verifies(
@@ -321,3 +331,26 @@ async def test_sealed_contents_are_checked_with_the_keys(
         assert (await _verify(compliance_app, keys=False)).ok
         await _unforge(compliance_app, position, column, old)
         assert (await _verify(compliance_app)).ok, reason
+
+
+async def test_the_database_refuses_edits_and_deletions(
+    client: httpx.AsyncClient, compliance_app: FastAPI, owners: Owners
+) -> None:
+    await create_log(client, userId=await owners.new_user())
+    for statement in (
+        "UPDATE compliance_log_revisions SET outcome = 'FAIL'",
+        "UPDATE compliance_log_revisions SET hash = previous_hash",
+        "UPDATE compliance_log_revisions SET revision = revision + 1, response_id = response_id",
+        "DELETE FROM compliance_log_revisions",
+        "DELETE FROM compliance_logs",
+        "DELETE FROM compliance_chain",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"):
+            await _sql(compliance_app, statement)
+    # Re-encryption in place (the sealed columns only) stays possible.
+    await _sql(
+        compliance_app,
+        "UPDATE compliance_log_revisions SET response_id = response_id, log_details = log_details",
+    )
+    assert await stored_counts(compliance_app) == (1, 1, 1)
+    assert (await _verify(compliance_app)).ok

@@ -26,6 +26,7 @@ from tests.subgraphs.compliance.compliance_support import (
     Owners,
     amend_log,
     create_log,
+    guards_lifted,
 )
 
 KEYRING = Keyring.generate()
@@ -81,7 +82,10 @@ async def test_verify_reports_an_intact_chain_then_the_first_broken_link(
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is True and report["checked"] == 3 and report["contentsChecked"] is True
 
-    async with state_of(compliance_app).database.engine.begin() as connection:
+    async with (
+        guards_lifted(compliance_app),
+        state_of(compliance_app).database.engine.begin() as connection,
+    ):
         await connection.execute(
             text("UPDATE compliance_log_revisions SET outcome = 'FAIL' WHERE chain_index = 2")
         )
@@ -145,7 +149,7 @@ async def test_the_module_command_exits_non_zero_on_a_broken_chain(
     async with running_app(app) as client:
         await create_log(client, userId=await owners.new_user())
         await create_log(client, accountId=owners.new_account())
-        async with state_of(app).database.engine.begin() as connection:
+        async with guards_lifted(app), state_of(app).database.engine.begin() as connection:
             await connection.execute(
                 text("DELETE FROM compliance_log_revisions WHERE chain_index = 1")
             )
