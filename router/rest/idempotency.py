@@ -18,6 +18,7 @@ sensitive as the client's own copy: docs/decisions says why that is acceptable a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
@@ -99,18 +100,25 @@ class IdempotencyStore:
         self._retention_ms = int(retention_seconds * 1000)
         self._lock_ms = int(lock_seconds * 1000)
         self._engine: AsyncEngine | None = None
+        self._starting = asyncio.Lock()
 
     async def start(self) -> None:
-        """Open the database and create the table if it is missing."""
+        """Open the database and create the table if it is missing (once; later calls return)."""
+        async with self._starting:
+            if self._engine is None:
+                await self._open()
+
+    async def _open(self) -> None:
         url = make_url(self._url)
         connect_args: dict[str, Any] = {}
         if url.get_backend_name() == "sqlite":
             if url.database and url.database != ":memory:":
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             connect_args["timeout"] = 30
-        self._engine = create_async_engine(url, connect_args=connect_args)
-        async with self._engine.begin() as conn:
+        engine = create_async_engine(url, connect_args=connect_args)
+        async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+        self._engine = engine
 
     async def aclose(self) -> None:
         """Close the database's connections."""
@@ -131,6 +139,7 @@ class IdempotencyStore:
 
     async def reserve(self, scope: str, key: str, fingerprint: str) -> Reserved | StoredResponse:
         """Own ``key`` for this request, or return the response to replay; raise a 409 problem."""
+        await self.start()
         now = _now_ms()
         where = (idempotency_keys.c.scope == scope) & (idempotency_keys.c.key == key)
         async with self.engine.begin() as conn:

@@ -27,7 +27,9 @@ def create_rest_router(settings: RestSettings | None = None) -> APIRouter:
     """Return the REST shims as a router to include in the router's app.
 
     Its lifespan (merged into the app's by ``include_router``) opens the idempotency store from
-    ``settings`` (default: read from the environment) and closes it on shutdown.
+    ``settings`` (default: read from the environment) and closes it on shutdown. The database
+    itself is opened on the first POST that carries an ``Idempotency-Key``, so a router that never
+    gets one never creates the file.
     """
     settings = settings or RestSettings()
 
@@ -38,7 +40,6 @@ def create_rest_router(settings: RestSettings | None = None) -> APIRouter:
             retention_seconds=settings.idempotency_retention_seconds,
             lock_seconds=settings.idempotency_lock_seconds,
         )
-        await store.start()
         setattr(app.state, REST_STATE_KEY, store)
         try:
             yield

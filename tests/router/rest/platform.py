@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from router.execution import RequestContext, SubgraphTransport
+from crypto import INTERNAL_TOKEN_HEADER, load_or_create_dev_keypair, mint_internal_token
+from router.execution import RequestContext, SubgraphTransport, SubgraphUnavailable
 from router.http import create_app
 from router.settings import RouterSettings
 from router.subgraph_client import SubgraphClient
@@ -47,7 +48,7 @@ def _sqlite(folder: Path, name: str) -> str:
     return f"sqlite+aiosqlite:///{folder / f'{name}.sqlite3'}"
 
 
-def subgraph_apps(folder: Path) -> dict[str, FastAPI]:
+def subgraph_apps(folder: Path, owners_down: set[str]) -> dict[str, FastAPI]:
     """Build the four real subgraph apps on SQLite files in ``folder``, owners wired by host."""
     users = create_users_app(
         UsersSettings(database_url=_sqlite(folder, "users"), data_dir=folder),
@@ -58,7 +59,7 @@ def subgraph_apps(folder: Path) -> dict[str, FastAPI]:
             database_url=_sqlite(folder, "investments"), data_dir=folder, users_url=_url("users")
         ),
         encryption_services=make_encryption_services("investments"),
-        owner_transport=HostRouterTransport({"users": users}),
+        owner_transport=OwnerTransport({"users": users}, owners_down),
     )
     transactions = create_transactions_app(
         TransactionsSettings(
@@ -67,7 +68,7 @@ def subgraph_apps(folder: Path) -> dict[str, FastAPI]:
             investments_url=_url("investments"),
         ),
         encryption_services=make_encryption_services("transactions"),
-        owner_transport=HostRouterTransport({"investments": investments}),
+        owner_transport=OwnerTransport({"investments": investments}, owners_down),
     )
     compliance = create_compliance_app(
         ComplianceSettings(
@@ -78,8 +79,9 @@ def subgraph_apps(folder: Path) -> dict[str, FastAPI]:
             transactions_url=_url("transactions"),
         ),
         encryption_services=make_encryption_services("compliance"),
-        owner_transport=HostRouterTransport(
-            {"users": users, "investments": investments, "transactions": transactions}
+        owner_transport=OwnerTransport(
+            {"users": users, "investments": investments, "transactions": transactions},
+            owners_down,
         ),
     )
     return {
@@ -88,6 +90,38 @@ def subgraph_apps(folder: Path) -> dict[str, FastAPI]:
         "transactions": transactions,
         "compliance": compliance,
     }
+
+
+class SigningTransport(httpx.AsyncBaseTransport):
+    """Adds an internal token (as the router would mint for an admin caller) to each request.
+
+    The subgraphs accept tokens signed with the development pair in ``<data_dir>/keys``; the REST
+    tests are about the REST layer, so every request acts for one admin with ``pii:read``.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, keys_dir: Path) -> None:
+        self.inner = inner
+        self.signing_key, _ = load_or_create_dev_keypair(keys_dir)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if INTERNAL_TOKEN_HEADER not in request.headers:
+            request.headers[INTERNAL_TOKEN_HEADER] = mint_internal_token(
+                self.signing_key, sub="test|rest", roles=["admin"], scope=["pii:read"]
+            )
+        return await self.inner.handle_async_request(request)
+
+
+class OwnerTransport(HostRouterTransport):
+    """The subgraphs' owner-check transport; hosts in ``down`` fail like an unreachable server."""
+
+    def __init__(self, apps: dict[str, FastAPI], down: set[str]) -> None:
+        super().__init__(apps)
+        self.down = down
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host in self.down:
+            raise httpx.ConnectError("connection refused (test)", request=request)
+        return await super().handle_async_request(request)
 
 
 class GatedTransport:
@@ -117,8 +151,6 @@ class GatedTransport:
     async def send(
         self, subgraph: str, payload: dict[str, Any], context: RequestContext
     ) -> dict[str, Any]:
-        from router.execution import SubgraphUnavailable
-
         if subgraph in self.down:
             raise SubgraphUnavailable(subgraph, "connection refused (test)")
         if subgraph == self._held:
@@ -134,6 +166,7 @@ class Platform:
     router: httpx.AsyncClient
     gate: GatedTransport
     router_app: FastAPI
+    owners_down: set[str]
 
     async def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
         """Run a GraphQL operation through the same router; return its body."""
@@ -152,13 +185,17 @@ async def running_platform(folder: Path) -> AsyncIterator[Platform]:
     The REST idempotency store goes wherever ``ROUTER_IDEMPOTENCY_DATABASE_URL`` says (tests set it
     to a file in their folder).
     """
-    apps = subgraph_apps(folder)
+    owners_down: set[str] = set()
+    apps = subgraph_apps(folder, owners_down)
     async with AsyncExitStack() as stack:
         for app in apps.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
         client = SubgraphClient(
             {name: _url(name) for name in NAMES},
-            transports={name: httpx.ASGITransport(app=app) for name, app in apps.items()},
+            transports={
+                name: SigningTransport(httpx.ASGITransport(app=app), folder / "keys")
+                for name, app in apps.items()
+            },
             lean_http=False,
         )
         stack.push_async_callback(client.aclose)
@@ -171,4 +208,4 @@ async def running_platform(folder: Path) -> AsyncIterator[Platform]:
                 transport=httpx.ASGITransport(app=router_app), base_url="http://router.test"
             )
         )
-        yield Platform(router, gate, router_app)
+        yield Platform(router, gate, router_app, owners_down)

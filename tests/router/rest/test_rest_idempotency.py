@@ -1,0 +1,99 @@
+"""Idempotency-Key on REST POSTs: replay, clash, in-progress, and the transaction's own key."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.router.rest.platform import Platform
+from tests.router.rest.rest_support import active_account, problem, user_body
+
+
+async def _users(platform: Platform) -> list[str]:
+    body = await platform.graphql("{ users { nodes { id } } }")
+    return [node["id"] for node in body["data"]["users"]["nodes"]]
+
+
+async def test_same_key_and_body_replays_the_first_response(platform: Platform) -> None:
+    client = platform.router
+    key = {"Idempotency-Key": "create-ada-1"}
+    first = await client.post("/api/user", json=user_body(), headers=key)
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    # Same body with other key order and spacing: the same request.
+    reordered = dict(reversed(list(user_body().items())))
+    again = await client.post("/api/user", json=reordered, headers=key)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    assert again.json() == first.json()
+    assert await _users(platform) == [first.json()["id"]]  # created once
+
+    clash = await client.post("/api/user", json=user_body(first_name="Eve"), headers=key)
+    problem(clash, 409, "IDEMPOTENCY_KEY_REUSED")
+    # Keys belong to one route and one caller: the same key elsewhere is independent.
+    other_caller = await client.post(
+        "/api/user",
+        json=user_body(email_address="eve@example.com"),
+        headers={**key, "authorization": "Bearer someone-else"},
+    )
+    assert other_caller.status_code == 201, other_caller.text
+    assert len(await _users(platform)) == 2
+
+
+async def test_a_failed_request_releases_its_key(platform: Platform) -> None:
+    client = platform.router
+    key = {"Idempotency-Key": "retry-me"}
+    refused = await client.post("/api/user", json=user_body(email_address="nope"), headers=key)
+    problem(refused, 422, "BAD_USER_INPUT")
+    fixed = await client.post("/api/user", json=user_body(), headers=key)
+    assert fixed.status_code == 201, fixed.text
+    assert "idempotent-replayed" not in fixed.headers
+
+
+async def test_a_concurrent_duplicate_is_409_in_progress(platform: Platform) -> None:
+    client = platform.router
+    key = {"Idempotency-Key": "slow-create"}
+    platform.gate.hold("users")
+    first = asyncio.create_task(client.post("/api/user", json=user_body(), headers=key))
+    await platform.gate.waiting.wait()  # the first request now sits inside the users subgraph call
+    second = await client.post("/api/user", json=user_body(), headers=key)
+    problem(second, 409, "IDEMPOTENCY_REQUEST_IN_PROGRESS")
+    platform.gate.release()
+    assert (await first).status_code == 201
+    replay = await client.post("/api/user", json=user_body(), headers=key)
+    assert (replay.status_code, replay.headers["idempotent-replayed"]) == (201, "true")
+    assert len(await _users(platform)) == 1
+
+
+async def test_bad_keys_are_400(platform: Platform) -> None:
+    client = platform.router
+    for bad in ("", "x" * 256, "has space"):
+        response = await client.post(
+            "/api/user", json=user_body(), headers={"Idempotency-Key": bad}
+        )
+        problem(response, 400, "IDEMPOTENCY_KEY_INVALID")
+    assert await _users(platform) == []
+
+
+async def test_transactions_require_a_key_that_the_subgraph_honours(platform: Platform) -> None:
+    client = platform.router
+    _, account_id = await active_account(client)
+    body = {"account_id": account_id, "type": "DEPOSIT", "consideration_amount": "250.00"}
+    problem(await client.post("/api/transaction", json=body), 400, "IDEMPOTENCY_KEY_REQUIRED")
+
+    key = {"Idempotency-Key": "deposit-250"}
+    first = await client.post("/api/transaction", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    retry = await client.post("/api/transaction", json=body, headers=key)
+    assert retry.status_code == 201
+    assert retry.json() == first.json()  # the first transaction, not a second one
+    clash = await client.post(
+        "/api/transaction", json={**body, "consideration_amount": "251.00"}, headers=key
+    )
+    problem(clash, 409, "CONFLICT")
+    listed = await platform.graphql(
+        "query($a: ID!) { investmentAccount(id: $a) { transactions { nodes { id } } } }",
+        {"a": account_id},
+    )
+    nodes = listed["data"]["investmentAccount"]["transactions"]["nodes"]
+    assert nodes == [{"id": first.json()["id"]}]
