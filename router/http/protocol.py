@@ -41,7 +41,9 @@ def negotiate_media_type(accept: str | None) -> str | None:
     """Choose the response media type for an ``Accept`` header; ``None`` if nothing fits.
 
     No ``Accept`` header means a legacy client: it gets ``application/json``, as the specification
-    recommends. Wildcards get the specification's own type, ``application/graphql-response+json``.
+    recommends. Wildcards (``*/*``, ``application/*``, what curl and many HTTP libraries send) get
+    ``application/json`` too, like the reference implementation (graphql-http) and Hive Gateway: a
+    client must ask for ``application/graphql-response+json`` to get its 4xx status codes.
     """
     if accept is None or not accept.strip():
         return APPLICATION_JSON
@@ -65,7 +67,7 @@ def negotiate_media_type(accept: str | None) -> str | None:
         if media == APPLICATION_JSON:
             return APPLICATION_JSON
         if media in ("*/*", "application/*"):
-            return GRAPHQL_RESPONSE_JSON
+            return APPLICATION_JSON
     return None
 
 
