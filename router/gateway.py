@@ -17,7 +17,9 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
+    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -121,6 +123,39 @@ def _introspection_document(
     return DocumentNode(definitions=(only, *fragments.values()))
 
 
+def _max_depth(document: DocumentNode) -> int:
+    """Deepest field nesting of any operation, following fragment spreads (validated acyclic)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    memo: dict[str, int] = {}
+
+    def depth(selection_set: SelectionSetNode | None) -> int:
+        deepest = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                deepest = max(deepest, 1 + depth(selection.selection_set))
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in memo:
+                    memo[name] = 0  # guards a cycle validation would have refused anyway
+                    fragment = fragments.get(name)
+                    memo[name] = depth(fragment.selection_set) if fragment else 0
+                deepest = max(deepest, memo[name])
+            elif isinstance(selection, InlineFragmentNode):
+                deepest = max(deepest, depth(selection.selection_set))
+        return deepest
+
+    return max(
+        (
+            depth(d.selection_set)
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode)
+        ),
+        default=0,
+    )
+
+
 class Gateway:
     """Answers GraphQL requests over a supergraph through a subgraph transport."""
 
@@ -130,6 +165,8 @@ class Gateway:
         transport: SubgraphTransport,
         *,
         plan_cache_size: int = 1024,
+        max_depth: int = 64,
+        max_tokens: int = 50_000,
     ) -> None:
         self.supergraph = supergraph
         self.schema = supergraph.api_schema
@@ -139,6 +176,9 @@ class Gateway:
             if t.__class__.__name__ == "GraphQLObjectType"
         )
         self.executor = Executor(transport, object_types)
+        # bounds against hostile documents: recursion in planning and shaping follows depth
+        self.max_depth = max_depth
+        self.max_tokens = max_tokens
         self._documents: _LRU[str, _Parsed] = _LRU(plan_cache_size)
         self._prepared: _LRU[tuple[str, str | None], _Prepared] = _LRU(plan_cache_size)
 
@@ -149,11 +189,20 @@ class Gateway:
         if parsed is not None:
             return parsed
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=self.max_tokens)
         except GraphQLError as exc:
             parsed = _Parsed(None, (_error(exc, "GRAPHQL_PARSE_FAILED"),), "parse")
         else:
             errors = validate(self.schema, document)
+            if not errors:
+                depth = _max_depth(document)
+                if depth > self.max_depth:
+                    errors = [
+                        GraphQLError(
+                            f"The operation is {depth} levels deep;"
+                            f" at most {self.max_depth} are allowed."
+                        )
+                    ]
             parsed = _Parsed(
                 document,
                 tuple(_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors),

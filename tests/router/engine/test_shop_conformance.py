@@ -416,3 +416,18 @@ async def test_a_fetch_under_a_false_condition_is_not_sent(
         expected_me["reviews"] = [{"body": "Love it"}]
     assert outcome.response == {"data": {"me": expected_me}}
     assert ("reviews" in [name for name, _ in transport.requests]) is reviews_fetched
+
+
+async def test_too_deep_or_too_long_operations_are_refused(
+    transport: InProcessTransport,
+) -> None:
+    gateway = Gateway(SUPERGRAPH, transport, max_depth=5, max_tokens=200)
+    deep = "{ me { reviews { product { reviews { author { name } } } } } }"
+    outcome = await run(gateway, deep)
+    assert outcome.phase == "validate"
+    assert "6 levels deep" in outcome.response["errors"][0]["message"]
+    long = "{ " + " ".join(f"a{i}: me {{ name }}" for i in range(60)) + " }"
+    assert (await run(gateway, long)).phase == "parse"
+    assert transport.requests == []  # refused before any subgraph was asked
+    via_fragment = "{ me { ...R } } fragment R on User { reviews { product { reviews { body } } } }"
+    assert (await run(gateway, via_fragment)).phase == "execute"  # 5 levels: allowed
