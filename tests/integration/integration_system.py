@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,17 @@ class IntegrationSystem:
     def clear_logs(self) -> None:
         for log in self.logs.values():
             log.clear()
+
+    def delete_row(self, subgraph: str, table: str, row_id: str) -> None:
+        """Delete one row behind a subgraph's back, as data drift between services would.
+
+        Only for "the entity another subgraph points at is gone" cases; everything else goes
+        through the router.
+        """
+        path = self.data_dir / f"{subgraph}.sqlite3"
+        with closing(sqlite3.connect(path)) as connection, connection:
+            deleted = connection.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,)).rowcount
+        assert deleted == 1, f"{subgraph}.{table} has no row {row_id}"
 
     @contextmanager
     def stopped(self, name: str) -> Iterator[None]:

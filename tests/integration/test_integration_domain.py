@@ -170,6 +170,90 @@ async def test_withdrawals_and_buys_beyond_available_cash_are_refused(api: Api) 
     ]
 
 
+async def test_cancelling_a_pending_withdrawal_frees_the_cash(api: Api) -> None:
+    user = await api.create_user()
+    account = await api.open_account(user["id"])
+    await api.deposit(account["id"], "100.00")
+    withdrawal = (await api.create_transaction(account["id"], "WITHDRAWAL", "100.00")).ok()[
+        "createTransaction"
+    ]
+    refused = await api.create_transaction(account["id"], "WITHDRAWAL", "0.01")
+    assert refused.codes == ["RULE_VIOLATION"]
+    cancelled = await api.ok(
+        """mutation Cancel($id: ID!, $version: Int!) {
+          cancelTransaction(id: $id, version: $version) {
+            status account { availableCash { amount } cashBalance { amount } }
+          }
+        }""",
+        {"id": withdrawal["id"], "version": withdrawal["version"]},
+    )
+    assert cancelled == {
+        "cancelTransaction": {
+            "status": "CANCELLED",
+            "account": {"availableCash": {"amount": "100.00"}, "cashBalance": {"amount": "100.00"}},
+        }
+    }
+    again = await api.create_transaction(account["id"], "WITHDRAWAL", "100.00")
+    assert again.ok()["createTransaction"]["status"] == "PENDING"
+
+
+async def test_amending_a_compliance_log_keeps_every_revision(api: Api) -> None:
+    user = await api.create_user()
+    log = await api.log_event("AML_SCREENING", "PENDING", userId=user["id"])
+    amended = await api.ok(
+        """mutation Amend($input: AmendComplianceLogInput!) {
+          amendComplianceLog(input: $input) {
+            id outcome version user { id firstName }
+            revisions { revision outcome performedBy hash previousHash }
+          }
+        }""",
+        {
+            "input": {
+                "id": log["id"],
+                "version": log["version"],
+                "performedBy": "analyst@wealthtech.test",
+                "outcome": "CLEAR",
+            }
+        },
+    )
+    found = amended["amendComplianceLog"]
+    assert (found["id"], found["outcome"], found["version"]) == (log["id"], "CLEAR", 2)
+    assert found["user"] == {"id": user["id"], "firstName": "Ada"}
+    first, second = found["revisions"]
+    assert (first["revision"], first["outcome"]) == (1, "PENDING")
+    assert (second["revision"], second["outcome"], second["performedBy"]) == (
+        2,
+        "CLEAR",
+        "analyst@wealthtech.test",
+    )
+    assert first["hash"] != second["hash"]
+
+
+async def test_a_reference_to_a_vanished_entity_nulls_up_to_a_nullable_parent(
+    api: Api, system: Any
+) -> None:
+    user = await api.create_user(firstName="Ghost")
+    account = await api.open_account(user["id"])
+    system.delete_row("users", "users", user["id"])
+    query = """query Gone($account: ID!, $user: ID!) {
+      user(id: $user) { id }
+      investmentAccount(id: $account) { id user { id } }
+      withName: investmentAccount(id: $account) { id user { id firstName } }
+    }"""
+    response = await api.call(query, {"account": account["id"], "user": user["id"]})
+    assert response.status == 200
+    # The key alone needs no users fetch; a field of the vanished user does, and the users
+    # subgraph answers null for it: User.firstName is non-null, and so is InvestmentAccount.user,
+    # so the null reaches the nullable root field.
+    assert response.data == {
+        "user": None,
+        "investmentAccount": {"id": account["id"], "user": {"id": user["id"]}},
+        "withName": None,
+    }
+    assert response.errors
+    assert all(error["path"][0] == "withName" for error in response.errors)
+
+
 async def test_idempotent_transaction_creation_through_the_router(api: Api) -> None:
     user = await api.create_user()
     account = await api.open_account(user["id"])
