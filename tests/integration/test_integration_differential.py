@@ -70,7 +70,7 @@ async def _seed(router_url: str) -> tuple[Seed, str]:
         replay_key = "differential-replay"
         replay = await api.create_transaction(accounts[0], "DEPOSIT", "1.00", key=replay_key)
         replay.ok()
-        ghost = await api.create_user(firstName="Ghost", nationality="AQ")
+        ghost = await api.create_user(firstName="Ghost")
         ghost_account = await api.open_account(ghost["id"])
         return Seed(
             users, accounts, transactions, replay_key, accounts[0], ghost_account["id"]

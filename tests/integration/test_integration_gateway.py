@@ -7,6 +7,7 @@ observed where it matters: what actually reached each service.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any
 
@@ -116,6 +117,33 @@ async def test_debug_header_shows_the_plan_of_a_cross_subgraph_query(
     plain = await api.call("query($id: ID!) { user(id: $id) { id } }", {"id": user["id"]})
     assert plain.ok() == {"user": {"id": user["id"]}}
     assert "extensions" not in plain.body
+
+
+async def test_get_runs_cross_subgraph_queries_and_refuses_mutations(
+    api: Api, system: IntegrationSystem
+) -> None:
+    user = await api.create_user(firstName="Getter")
+    await api.log_event("KYC_CHECK_REQUESTED", "PENDING", userId=user["id"])
+    query = "query Get($id: ID!) { user(id: $id) { firstName kycStatus } }"
+    response = await api.client.get(
+        "/graphql",
+        params={"query": query, "variables": json.dumps({"id": user["id"]})},
+        headers={"accept": "application/graphql-response+json"},
+    )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"user": {"firstName": "Getter", "kycStatus": "PENDING"}}}
+
+    system.clear_logs()
+    mutation = 'mutation { updateUser(input: {id: "%s", version: 1, firstName: "Nope"}) { id } }'
+    refused = await api.client.get(
+        "/graphql",
+        params={"query": mutation % user["id"]},
+        headers={"accept": "application/graphql-response+json"},
+    )
+    assert refused.status_code == 405
+    assert all(not log.requests() for log in system.logs.values())
+    still = await api.ok("query($id: ID!) { user(id: $id) { firstName } }", {"id": user["id"]})
+    assert still == {"user": {"firstName": "Getter"}}
 
 
 async def test_a_stopped_subgraph_gives_partial_data_and_errors(
