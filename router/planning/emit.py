@@ -1,8 +1,9 @@
 """Turn filled fetch groups into plan nodes: `Fetch`/`Flatten` arranged by their dependencies.
 
-A tree of `Sequence`/`Parallel` when every group waits for at most one other; otherwise one
-`Parallel` stage per dependency level. Mutation root fetches each finish, with their dependents,
-before the next starts.
+Independent parts of the operation run in `Parallel`. Within a part, groups that wait on several
+others run in dependency-level stages; a branch that waits only on its parent runs right after it,
+alongside later stages. Mutation root fetches each finish, with their dependents, before the next
+starts.
 """
 
 from __future__ import annotations
