@@ -106,11 +106,23 @@ def _error(error: GraphQLError, code: str) -> dict[str, Any]:
 def _introspection_document(
     operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
 ) -> DocumentNode | None:
-    fields = [
-        s
-        for s in operation.selection_set.selections
-        if isinstance(s, FieldNode) and s.name.value in _INTROSPECTION_ROOT
-    ]
+    fields: list[FieldNode] = []
+
+    def collect(selection_set: SelectionSetNode) -> None:
+        # root introspection fields, also inside root fragments (their conditions are applied
+        # again when shaping)
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                if selection.name.value in _INTROSPECTION_ROOT:
+                    fields.append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                collect(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    collect(fragment.selection_set)
+
+    collect(operation.selection_set)
     if not fields:
         return None
     only = OperationDefinitionNode(

@@ -431,3 +431,18 @@ async def test_too_deep_or_too_long_operations_are_refused(
     assert transport.requests == []  # refused before any subgraph was asked
     via_fragment = "{ me { ...R } } fragment R on User { reviews { product { reviews { body } } } }"
     assert (await run(gateway, via_fragment)).phase == "execute"  # 5 levels: allowed
+
+
+async def test_introspection_inside_root_fragments(gateway: Gateway) -> None:
+    outcome = await run(
+        gateway,
+        "query { ... on Query { __schema { queryType { name } } } ...T me { username } }"
+        ' fragment T on Query { __type(name: "Review") { name } }',
+    )
+    assert outcome.response == {
+        "data": {
+            "__schema": {"queryType": {"name": "Query"}},
+            "__type": {"name": "Review"},
+            "me": {"username": "ada"},
+        }
+    }
