@@ -107,6 +107,8 @@ def test_chain_verify_checks_the_demo_chain_and_finds_tampering(
     snapshot(system, copy)
     monkeypatch.setenv("WEALTHTECH_DATA_DIR", str(copy))
     with sqlite3.connect(copy / "compliance.sqlite3") as connection:
+        # A forger with write access to the database lifts the append-only trigger first.
+        connection.execute("DROP TRIGGER IF EXISTS compliance_log_revisions_frozen")
         connection.execute(
             "UPDATE compliance_log_revisions SET outcome = 'FAIL' WHERE chain_index = 7"
         )
