@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import chain, demo, keys, legacy_import, plan, schema_files
+from . import chain, demo, keys, legacy_import, plan, schema_files, token
 
 
 def _run_up(options: argparse.Namespace) -> int:
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.register(commands)
     demo.register(commands)
     legacy_import.register(commands)
+    token.register(commands)
     return parser
 
 

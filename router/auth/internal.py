@@ -1,0 +1,58 @@
+"""The router's side of router -> subgraph trust: sign an internal token per client request.
+
+The signing key is ``ROUTER_INTERNAL_SIGNING_KEY`` (PEM text) or
+``ROUTER_INTERNAL_SIGNING_KEY_FILE``; in development, without either, the pair in
+``<data_dir>/keys/internal-token(.pub).pem`` (created on first use, shared with the subgraphs'
+development default). In production a missing key is a startup error, never a generated one.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crypto.internal_token import (
+    load_or_create_dev_keypair,
+    load_private_key,
+    mint_internal_token,
+)
+from router.auth.settings import SecuritySettings
+from router.auth.verifier import Caller
+
+__all__ = ["InternalTokenSigner", "load_signing_key"]
+
+
+def load_signing_key(settings: SecuritySettings) -> Ed25519PrivateKey:
+    """Return the Ed25519 key that signs internal tokens, as ``settings`` configure it."""
+    if settings.internal_signing_key is not None:
+        return load_private_key(
+            settings.internal_signing_key.get_secret_value(), source="ROUTER_INTERNAL_SIGNING_KEY"
+        )
+    if settings.internal_signing_key_file is not None:
+        path = settings.internal_signing_key_file
+        return load_private_key(path.read_bytes(), source=str(path))
+    if settings.production:
+        raise ValueError(
+            "ROUTER_ENV=production needs ROUTER_INTERNAL_SIGNING_KEY or "
+            "ROUTER_INTERNAL_SIGNING_KEY_FILE (no development key is generated in production)"
+        )
+    private_key, _ = load_or_create_dev_keypair(settings.keys_dir)
+    return private_key
+
+
+class InternalTokenSigner:
+    """Mints the ``X-Internal-Token`` that tells subgraphs who the caller is."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, *, ttl_seconds: int = 60) -> None:
+        self._key = private_key
+        self._ttl = ttl_seconds
+
+    def mint(self, caller: Caller, request_id: str | None) -> str:
+        return mint_internal_token(
+            self._key,
+            sub=caller.sub,
+            roles=caller.roles,
+            scope=caller.scopes,
+            user_id=caller.user_id,
+            request_id=request_id,
+            ttl=self._ttl,
+        )

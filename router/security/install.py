@@ -1,0 +1,72 @@
+"""``install_security(app, settings)``: put the security layer and CORS in front of the router."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+
+from router.auth.factory import build_signer, build_verifier
+from router.auth.settings import SecuritySettings
+from router.limits import PREFLIGHT_HEADERS, Limits
+from router.security.middleware import SecurityMiddleware
+
+__all__ = ["install_security", "limits_from"]
+
+_CORS_HEADERS = (
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "x-request-id",
+    *PREFLIGHT_HEADERS,
+)
+
+
+def limits_from(settings: SecuritySettings) -> Limits:
+    return Limits(
+        max_body_bytes=settings.max_body_bytes,
+        max_query_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_query_tokens=settings.max_query_tokens,
+        max_page_size=settings.max_page_size,
+        introspection=settings.introspection_enabled,
+    )
+
+
+def install_security(
+    app: Starlette,
+    settings: SecuritySettings,
+    *,
+    forward_headers: Iterable[str] = (),
+    jwks_transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
+    """Add the security middleware (and CORS when origins are configured) to ``app``.
+
+    Keys are loaded now, so a misconfiguration fails before the server listens. Refuses a
+    ``forward_headers`` list that would send the caller's own ``Authorization`` to subgraphs.
+    """
+    if "authorization" in {name.lower() for name in forward_headers}:
+        raise ValueError(
+            "forward_headers must not include 'authorization': subgraphs get the caller's "
+            "identity in X-Internal-Token, never the caller's own token"
+        )
+    app.add_middleware(
+        SecurityMiddleware,
+        verifier=build_verifier(settings, jwks_transport=jwks_transport),
+        signer=build_signer(settings),
+        limits=limits_from(settings),
+        csrf_prevention=settings.csrf_prevention,
+        graphiql=settings.graphiql_enabled,
+    )
+    if settings.cors_origins:
+        # Added last, so it runs first: a preflight OPTIONS is answered before authentication.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=list(_CORS_HEADERS),
+            expose_headers=["location", "idempotent-replayed", "www-authenticate"],
+            max_age=600,
+        )
