@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -67,8 +67,10 @@ _DONE = "done"
 
 def request_fingerprint(body: Any) -> str:
     """SHA-256 of the parsed body in canonical form (key order and spacing do not matter)."""
-    canonical = orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=str)
-    return hashlib.sha256(canonical).hexdigest()
+    # The standard library, not orjson: the body may hold integers beyond 64 bits (refused later
+    # by validation, but the fingerprint must not fail first) and Decimals (as their exact text).
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ the endpoints send; amounts in them are decimal strings.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -55,16 +56,30 @@ Version = Annotated[
 ]
 
 
-def _plain_json(value: Any) -> Any:
+_MAX_DEPTH = 32
+_INT64 = 2**63
+
+
+def _plain_json(value: Any, depth: int = 0) -> Any:
     # log_details is the client's own JSON, stored as sent. The body parser read its fractional
     # numbers as Decimal (for the amounts' sake); a JSON object carries them as JSON numbers again.
-    # Only amounts are money; these numbers are opaque data, so a float is their JSON form.
+    # Only amounts are money; these numbers are opaque data, so a float is their JSON form. Values
+    # that JSON libraries on the way (and the subgraph's storage) cannot carry are refused here.
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"must not nest deeper than {_MAX_DEPTH} levels")
     if isinstance(value, dict):
-        return {k: _plain_json(v) for k, v in value.items()}
+        return {k: _plain_json(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain_json(v) for v in value]
+        return [_plain_json(v, depth + 1) for v in value]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -_INT64 <= value < _INT64:
+        raise ValueError("integers must fit in 64 bits")
     if isinstance(value, Decimal):
-        return float(value)  # what a standard JSON parser would have made of it
+        number = float(value)  # what a standard JSON parser would have made of it
+        if not math.isfinite(number):
+            raise ValueError("numbers must be within the range of a 64-bit float")
+        return number
     return value
 
 
