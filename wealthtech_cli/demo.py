@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from .api_client import add_token_argument, api_client
+
 __all__ = ["DEMO_USERS", "DemoError", "DemoSummary", "load_demo", "register", "run"]
 
 
@@ -363,18 +365,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default="http://127.0.0.1:4000/graphql",
         help="GraphQL endpoint of the router (default: http://127.0.0.1:4000/graphql)",
     )
+    add_token_argument(parser)
     parser.set_defaults(handler=run)
 
 
-async def _run(url: str) -> DemoSummary:
-    async with httpx.AsyncClient(timeout=30.0) as client:
+async def _run(url: str, token: str | None) -> DemoSummary:
+    async with api_client(token) as client:
         return await load_demo(client, url)
 
 
 def run(options: argparse.Namespace) -> int:
     """Load the demo; exit 1 when the API refuses a write, 2 when it cannot be reached."""
     try:
-        summary = asyncio.run(_run(options.url))
+        summary = asyncio.run(_run(options.url, options.token))
     except DemoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

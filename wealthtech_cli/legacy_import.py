@@ -34,6 +34,8 @@ import httpx
 from crypto import CryptoError
 from crypto.legacy import legacy_key_from_environ, looks_like_legacy, open_legacy_cbc
 
+from .api_client import add_token_argument, api_client
+
 __all__ = [
     "LEGACY_ENCRYPTED_USER_FIELDS",
     "ImportReport",
@@ -249,11 +251,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="legacy id -> new id file, appended to and read to skip done records "
         "(default: FILE with .idmap.jsonl)",
     )
+    add_token_argument(parser)
     parser.set_defaults(handler=run)
 
 
 async def _run_import(options: argparse.Namespace, key: bytes, map_path: Path) -> ImportReport:
-    async with httpx.AsyncClient(timeout=30.0) as client:
+    async with api_client(options.token) as client:
         return await import_users(
             options.file, client=client, url=options.url, key=key, map_path=map_path
         )
