@@ -13,7 +13,7 @@ replicas that share a PostgreSQL database. Then:
 A reservation whose request died (process crash) is taken over once its lock expires. Stored
 responses are kept for the retention period, then purged. The stored body is the response the
 client already received (it may hold decrypted values of the new entity), so the table is as
-sensitive as the client's own copy: docs/decisions says why that is acceptable and for how long.
+sensitive as the client's own copy: docs/decisions/0010 says why that is acceptable, how long.
 """
 
 from __future__ import annotations
