@@ -199,6 +199,8 @@ class ServedApp:
             return
         server.should_exit = True
         thread.join(timeout=15)
+        if thread.is_alive():
+            raise RuntimeError(f"{self.name} did not stop within 15 s")
         if self._sock is not None:
             self._sock.close()
         self._server = self._thread = None

@@ -86,7 +86,8 @@ def node_tools() -> Path:
 
 
 @pytest.fixture(scope="module")
-def seed(system: IntegrationSystem) -> Seed:
+def seed(node_tools: Path, system: IntegrationSystem) -> Seed:
+    # node_tools first: without Node.js the module skips before writing anything.
     # A module fixture runs outside any test's event loop, so it can run its own.
     seeded, ghost_user = asyncio.run(_seed(system.router_url))
     system.delete_row("users", "users", ghost_user)
