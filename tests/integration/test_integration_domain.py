@@ -170,6 +170,48 @@ async def test_withdrawals_and_buys_beyond_available_cash_are_refused(api: Api) 
     ]
 
 
+async def test_balances_follow_the_account_currency_from_the_investments_subgraph(
+    api: Api,
+) -> None:
+    # cashBalance @requires the account's currency: the router fetches it from investments and
+    # hands it to transactions in the representation.
+    user = await api.create_user()
+    amounts = {"USD": ("0.10", "0.20", "0.30"), "JPY": ("1000", "25", "1025")}
+    for currency, (first, second, total) in amounts.items():
+        created = await api.ok(
+            """mutation Open($input: CreateInvestmentAccountInput!) {
+              createInvestmentAccount(input: $input) { id version currency }
+            }""",
+            {
+                "input": {
+                    "userId": user["id"],
+                    "clientReference": f"CUR-{currency}",
+                    "accountType": "GIA",
+                    "name": f"{currency} account",
+                    "currency": currency,
+                }
+            },
+        )
+        account = created["createInvestmentAccount"]
+        assert account["currency"] == currency
+        await api.set_account_status(account["id"], account["version"], "ACTIVE")
+        deposit = await api.create_transaction(account["id"], "DEPOSIT", first)
+        assert deposit.ok()["createTransaction"]["considerationAmount"]["currency"] == currency
+        await api.settle(deposit.ok()["createTransaction"])
+        await api.deposit(account["id"], second)
+        found = await api.ok(
+            "query Cash($id: ID!) { investmentAccount(id: $id) { "
+            "cashBalance { amount currency } availableCash { amount currency } } }",
+            {"id": account["id"]},
+        )
+        assert found["investmentAccount"] == {
+            "cashBalance": {"amount": total, "currency": currency},
+            "availableCash": {"amount": total, "currency": currency},
+        }
+    too_precise = await api.create_transaction(account["id"], "DEPOSIT", "10.5")
+    assert too_precise.codes == ["BAD_USER_INPUT"]
+
+
 async def test_cancelling_a_pending_withdrawal_frees_the_cash(api: Api) -> None:
     user = await api.create_user()
     account = await api.open_account(user["id"])
