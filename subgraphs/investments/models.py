@@ -17,7 +17,7 @@ from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crypto import Sealed, encrypted_column
-from subgraphs.kit import RecordMixin, UTCDateTime, make_metadata
+from subgraphs.kit import RecordMixin, UTCDateTime, audit_outbox_table, make_metadata
 
 __all__ = [
     "OPEN_ISA_INDEX",
@@ -25,6 +25,7 @@ __all__ = [
     "REFERENCE_CONSTRAINT",
     "Base",
     "InvestmentAccountRow",
+    "audit_outbox",
 ]
 
 OPEN_ISA_INDEX = "uq_investment_accounts_open_isa"
@@ -34,6 +35,10 @@ REFERENCE_CONSTRAINT = "uq_investment_accounts_user_reference"
 
 class Base(DeclarativeBase):
     metadata = make_metadata()
+
+
+# DATA_ACCESS events waiting for the relay (subgraphs.kit.audit); written with the request.
+audit_outbox = audit_outbox_table(Base.metadata)
 
 
 class InvestmentAccountRow(RecordMixin, Base):

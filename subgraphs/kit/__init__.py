@@ -15,10 +15,30 @@ these modules use the kit:
 * requests: :class:`SubgraphContext`, :class:`Loaders`, :func:`create_app`
 * encryption: :func:`seal_field`, :func:`open_field`, :func:`load_encryption_services`
 * other subgraphs: :class:`OwnerClient`
+* security: :mod:`.authentication` (internal token on every request), :mod:`.authorization`
+  (roles, :class:`Forbidden`, :func:`open_sensitive`), :mod:`.audit` (DATA_ACCESS outbox, relay)
 * tests: :mod:`.testing` (imported explicitly, not re-exported)
 """
 
 from .app import SubgraphState, create_app
+from .audit import AuditRelay, AuditSink, DataAccessEvent, OutboxSink, audit_outbox_table
+from .authorization import (
+    ADMIN,
+    ADVISOR,
+    CLIENT,
+    COMPLIANCE,
+    PII_READ,
+    SERVICE,
+    STAFF,
+    Forbidden,
+    Unauthenticated,
+    is_client_only,
+    open_sensitive,
+    open_sensitive_optional,
+    principal_of,
+    require_role,
+    require_scope,
+)
 from .context import RequestTransaction, SubgraphContext
 from .currencies import minor_units
 from .database import (
@@ -58,20 +78,32 @@ from .types import Connection, Edge, MoneyInput, MoneyType, PageInfo, connection
 from .validation import Issues
 
 __all__ = [
+    "ADMIN",
+    "ADVISOR",
+    "CLIENT",
+    "COMPLIANCE",
     "FEDERATION_VERSION",
+    "PII_READ",
+    "SERVICE",
+    "STAFF",
+    "AuditRelay",
+    "AuditSink",
     "BadUserInput",
     "Conflict",
     "Connection",
+    "DataAccessEvent",
     "Database",
     "DependencyUnavailable",
     "Edge",
     "FieldIssue",
+    "Forbidden",
     "Issues",
     "Loaders",
     "Money",
     "MoneyInput",
     "MoneyType",
     "NotFound",
+    "OutboxSink",
     "OwnerClient",
     "Page",
     "PageInfo",
@@ -85,6 +117,8 @@ __all__ = [
     "SubgraphSettings",
     "SubgraphState",
     "UTCDateTime",
+    "Unauthenticated",
+    "audit_outbox_table",
     "check_money",
     "check_page_size",
     "connection_from_page",
@@ -93,6 +127,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "export_sdl",
+    "is_client_only",
     "is_id",
     "load_encryption_services",
     "make_metadata",
@@ -100,9 +135,14 @@ __all__ = [
     "new_id",
     "open_field",
     "open_optional_field",
+    "open_sensitive",
+    "open_sensitive_optional",
     "ordered_by_keys",
     "paginate",
     "parse_decimal",
+    "principal_of",
+    "require_role",
+    "require_scope",
     "sdl_path",
     "seal_field",
     "utcnow",

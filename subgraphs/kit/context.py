@@ -1,9 +1,11 @@
 """The per-request GraphQL context every subgraph resolver receives as ``info.context``.
 
-It carries the request's database session (committed or rolled back by the request dependency,
-never by services), the long-lived encryption services (the crypto extension opens a session per
-operation and stores it as ``context.encryption``), the request's DataLoaders, the settings and
-the clients of owning subgraphs.
+It carries the verified caller (``principal``), the request's database session (committed or
+rolled back by the request dependency, never by services), the long-lived encryption services
+(the crypto extension opens a session per operation and stores it as ``context.encryption``),
+the request's DataLoaders, the settings and
+the clients of owning subgraphs (bound to the request's internal token: an owner check runs
+with the caller's identity).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from strawberry.fastapi import BaseContext
 from .dataloaders import Loaders
 
 if TYPE_CHECKING:
-    from crypto import EncryptionServices, EncryptionSession
+    from crypto import EncryptionServices, EncryptionSession, Principal
 
     from .owners import OwnerClient
     from .settings import SubgraphSettings
@@ -45,6 +47,8 @@ class SubgraphContext(BaseContext):
     settings: SubgraphSettings
     transaction: RequestTransaction
     owners: dict[str, OwnerClient] = field(default_factory=dict)
+    # The caller the router vouched for (kit.authentication); every request through the app has one.
+    principal: Principal | None = None
     # Set by crypto's EncryptionSessionExtension when the operation starts.
     encryption: EncryptionSession | None = None
     loaders: Loaders = field(init=False)
@@ -56,6 +60,12 @@ class SubgraphContext(BaseContext):
     def owner(self, name: str) -> OwnerClient:
         """Return the client of the owning subgraph ``name`` (configured in the settings)."""
         return self.owners[name]
+
+    def require_principal(self) -> Principal:
+        """Return the request's principal (``UNAUTHENTICATED`` if there is none)."""
+        from .authorization import principal_of
+
+        return principal_of(self)
 
     def require_encryption(self) -> EncryptionSession:
         """Return the operation's encryption session (a kit schema always opens one)."""

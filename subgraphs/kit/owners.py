@@ -21,6 +21,9 @@ from typing import Any
 
 import httpx
 
+from crypto import INTERNAL_TOKEN_HEADER
+
+from .authorization import Forbidden, Unauthenticated
 from .errors import BadUserInput, DependencyUnavailable, RuleViolation
 
 __all__ = ["OwnerClient"]
@@ -32,10 +35,21 @@ _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 class OwnerClient:
     """Looks entities up in one owning subgraph through ``_entities``."""
 
-    def __init__(self, name: str, url: str, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, name: str, url: str, http: httpx.AsyncClient, *, token: str | None = None
+    ) -> None:
         self.name = name
         self.url = url
         self._http = http
+        self._token = token
+
+    def with_token(self, token: str | None) -> OwnerClient:
+        """Return this client sending ``token`` as the request's ``X-Internal-Token``.
+
+        Owner checks forward the caller's own internal token (valid for its short life and for
+        every subgraph), so the owner applies the caller's rights; see docs/decisions/0010.
+        """
+        return OwnerClient(self.name, self.url, self._http, token=token)
 
     def __repr__(self) -> str:
         return f"OwnerClient({self.name!r}, {self.url!r})"
@@ -60,14 +74,24 @@ class OwnerClient:
             response = await self._http.post(
                 self.url,
                 json={"query": query, "variables": {"representations": representations}},
-                headers={"accept": "application/json"},
+                headers=self._headers(),
             )
         except httpx.HTTPError as exc:
             log.warning("owner %s unreachable: %s", self.name, type(exc).__name__)
             raise DependencyUnavailable(self.name) from exc
         return self._entities_of(response, len(ids))
 
+    def _headers(self) -> dict[str, str]:
+        headers = {"accept": "application/json"}
+        if self._token is not None:
+            headers[INTERNAL_TOKEN_HEADER] = self._token
+        return headers
+
     def _entities_of(self, response: httpx.Response, expected: int) -> list[dict[str, Any] | None]:
+        if response.status_code == 401:
+            # The caller's token expired on the way, or the owner trusts other keys.
+            log.warning("owner %s refused the forwarded internal token", self.name)
+            raise Unauthenticated("The caller's identity was refused by the owning service.")
         if response.status_code != 200:
             log.warning("owner %s answered HTTP %s", self.name, response.status_code)
             raise DependencyUnavailable(self.name, f"HTTP {response.status_code}")
@@ -86,6 +110,9 @@ class OwnerClient:
                 if isinstance(error, dict)
             ]
             log.warning("owner %s answered with errors %s", self.name, codes)
+            if "FORBIDDEN" in codes:
+                # The caller may not see the referenced entity, so may not reference it either.
+                raise Forbidden(f"You may not reference this {self.name} entity.", reason="NOT_OWN")
             raise DependencyUnavailable(self.name, "the owner answered with an error")
         return [entity if isinstance(entity, dict) else None for entity in entities]
 

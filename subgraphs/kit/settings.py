@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["SubgraphSettings", "async_database_url"]
@@ -67,6 +67,27 @@ class SubgraphSettings(BaseSettings):
         default=5.0, gt=0, description="Timeout of one check against an owning subgraph."
     )
     sql_echo: bool = False
+    # Router -> subgraph trust and the access audit (see subgraphs/kit/authentication.py, audit.py).
+    internal_token_public_keys: str | None = Field(
+        default=None,
+        description="PEM public keys (Ed25519) whose internal tokens are accepted; "
+        "default: the development pair in the data folder.",
+    )
+    internal_token_public_keys_file: Path | None = None
+    audit_signing_key: SecretStr | None = Field(
+        default=None, description="PEM Ed25519 key the audit relay signs its service tokens with."
+    )
+    audit_signing_key_file: Path | None = None
+    audit_url: str = Field(
+        default="http://127.0.0.1:4004/graphql",
+        description="The compliance subgraph, where DATA_ACCESS events are relayed.",
+    )
+    audit_relay_enabled: bool = Field(
+        default=True, description="Run the background task that relays the audit outbox."
+    )
+    audit_relay_interval_seconds: float = Field(
+        default=2.0, gt=0, description="How often the relay looks for pending events when idle."
+    )
 
     @property
     def env_name(self) -> str:

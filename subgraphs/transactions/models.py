@@ -21,9 +21,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from crypto import Sealed, encrypted_column
-from subgraphs.kit import RecordMixin, make_metadata
+from subgraphs.kit import RecordMixin, audit_outbox_table, make_metadata
 
-__all__ = ["AccountWriteLockRow", "Base", "DecimalText", "TransactionRow"]
+__all__ = ["AccountWriteLockRow", "Base", "DecimalText", "TransactionRow", "audit_outbox"]
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -49,6 +49,10 @@ class DecimalText(TypeDecorator[Decimal]):
 
 class Base(DeclarativeBase):
     metadata = make_metadata()
+
+
+# DATA_ACCESS events waiting for the relay (subgraphs.kit.audit); written with the request.
+audit_outbox = audit_outbox_table(Base.metadata)
 
 
 class TransactionRow(RecordMixin, Base):

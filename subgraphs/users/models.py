@@ -10,13 +10,17 @@ from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crypto import Sealed, encrypted_column
-from subgraphs.kit import RecordMixin, make_metadata
+from subgraphs.kit import RecordMixin, audit_outbox_table, make_metadata
 
-__all__ = ["Base", "UserRow"]
+__all__ = ["Base", "UserRow", "audit_outbox"]
 
 
 class Base(DeclarativeBase):
     metadata = make_metadata()
+
+
+# DATA_ACCESS events waiting for the relay (subgraphs.kit.audit); written with the request.
+audit_outbox = audit_outbox_table(Base.metadata)
 
 
 class UserRow(RecordMixin, Base):

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from subgraphs.kit.testing import key_environment_for_tests
 from tests.conftest import postgres_url
 from tests.subgraphs.support import (
     create_postgres_database,
@@ -34,6 +35,20 @@ from tests.subgraphs.support import (
 )
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+SUBGRAPH_PREFIXES = ("USERS", "INVESTMENTS", "TRANSACTIONS", "COMPLIANCE", "SUBGRAPH")
+
+
+@pytest.fixture(autouse=True)
+def internal_token_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every subgraph of a test trust the test key, and keep the audit relay task off.
+
+    Apps built in one test share the key, so an owner check forwarding the caller's token is
+    verified by the owner for real. Tests of the relay turn it on (or call ``relay_once``).
+    """
+    for name, value in key_environment_for_tests(*SUBGRAPH_PREFIXES).items():
+        monkeypatch.setenv(name, value)
+    for prefix in SUBGRAPH_PREFIXES:
+        monkeypatch.setenv(f"{prefix}_AUDIT_RELAY_ENABLED", "false")
 
 
 @pytest.fixture(params=BACKENDS)

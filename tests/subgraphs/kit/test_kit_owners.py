@@ -8,8 +8,19 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from subgraphs.kit import BadUserInput, DependencyUnavailable, OwnerClient, RuleViolation
-from subgraphs.kit.testing import HostRouterTransport, running_app
+from subgraphs.kit import (
+    BadUserInput,
+    DependencyUnavailable,
+    OwnerClient,
+    RuleViolation,
+    Unauthenticated,
+)
+from subgraphs.kit.testing import (
+    TEST_PRINCIPAL,
+    HostRouterTransport,
+    InternalTokenAuth,
+    running_app,
+)
 from tests.subgraphs.users.users_support import create_user, update_user
 
 NOT_CLOSED = {"usable": lambda user: user["status"] != "CLOSED"}
@@ -20,7 +31,19 @@ async def owner(users_app: FastAPI) -> AsyncIterator[tuple[OwnerClient, httpx.As
     async with running_app(users_app) as client:
         http = httpx.AsyncClient(transport=HostRouterTransport({"users": users_app}))
         async with http:
-            yield OwnerClient("users", "http://users/graphql", http), client
+            assert isinstance(client.auth, InternalTokenAuth)
+            # An owner check carries the caller's internal token, as a request context binds it.
+            token = client.auth.mint(TEST_PRINCIPAL)
+            yield OwnerClient("users", "http://users/graphql", http).with_token(token), client
+
+
+async def test_owner_check_without_a_token_is_refused(users_app: FastAPI) -> None:
+    async with (
+        running_app(users_app),
+        httpx.AsyncClient(transport=HostRouterTransport({"users": users_app})) as http,
+    ):
+        with pytest.raises(Unauthenticated):
+            await OwnerClient("users", "http://users/graphql", http).fetch("User", ["usr_x"])
 
 
 async def test_existing_user_is_returned(owner: tuple[OwnerClient, httpx.AsyncClient]) -> None:

@@ -1,0 +1,124 @@
+"""Who may do what: the roles, the two refusals, and the small checks each subgraph's policy uses.
+
+Every request reaching a subgraph carries a verified :class:`~crypto.Principal` (see
+:mod:`.authentication`). A subgraph's ``policy.py`` states its rules with the helpers here, and
+its services call the policy before they read or write; resolvers add nothing of their own.
+
+Roles (from the router's token): ``client`` (only their own user, accounts and transactions),
+``advisor`` (reads clients; creates accounts and transactions), ``compliance`` (reads everything;
+writes compliance logs; suspends accounts), ``admin`` (everything), and ``service`` (a subgraph's
+own background work, e.g. relaying the access audit; only what a policy grants it explicitly).
+
+Sensitive fields (encrypted at rest) also need the scope ``pii:read``: :func:`open_sensitive`
+refuses the field alone, so it resolves to null with a ``FORBIDDEN`` error on its path and the
+rest of the response is intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+
+from strawberry.types import Info
+
+from crypto import Principal, Sealable
+
+from .errors import SubgraphError
+from .sealing import open_field, open_optional_field
+
+__all__ = [
+    "ADMIN",
+    "ADVISOR",
+    "CLIENT",
+    "COMPLIANCE",
+    "PII_READ",
+    "SERVICE",
+    "STAFF",
+    "Forbidden",
+    "Unauthenticated",
+    "is_client_only",
+    "open_sensitive",
+    "open_sensitive_optional",
+    "principal_of",
+    "require_role",
+    "require_scope",
+]
+
+CLIENT: Final = "client"
+ADVISOR: Final = "advisor"
+COMPLIANCE: Final = "compliance"
+ADMIN: Final = "admin"
+SERVICE: Final = "service"
+# Roles that read every client's data (the client role reads only its own).
+STAFF: Final = frozenset({ADVISOR, COMPLIANCE, ADMIN})
+PII_READ: Final = "pii:read"
+
+
+class Unauthenticated(SubgraphError):
+    """No valid internal token: the caller is unknown (HTTP 401 on REST)."""
+
+    code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "A valid internal token is required.") -> None:
+        super().__init__(message)
+
+
+class Forbidden(SubgraphError):
+    """The caller is known but may not do this (HTTP 403 on REST).
+
+    ``reason`` is ``ROLE`` (no role allows the action), ``NOT_OWN`` (a client reaching for
+    someone else's data) or ``SCOPE`` (a sensitive field without ``pii:read``).
+    """
+
+    code = "FORBIDDEN"
+
+    def __init__(self, message: str, *, reason: str, **extra: Any) -> None:
+        super().__init__(message, reason=reason, **extra)
+
+
+def principal_of(context: Any) -> Principal:
+    """Return the request's principal; :class:`Unauthenticated` if the context has none."""
+    principal = getattr(context, "principal", None)
+    if not isinstance(principal, Principal):
+        raise Unauthenticated()
+    return principal
+
+
+def require_role(principal: Principal, roles: Iterable[str], *, action: str) -> None:
+    """Refuse ``action`` unless the principal holds one of ``roles``."""
+    if principal.roles.isdisjoint(roles):
+        raise Forbidden(f"Your role may not {action}.", reason="ROLE")
+
+
+def is_client_only(principal: Principal) -> bool:
+    """Whether the principal sees only its own data (a client with no staff or admin role)."""
+    return CLIENT in principal.roles and principal.roles.isdisjoint(STAFF)
+
+
+def require_scope(principal: Principal, scope: str, *, field: str) -> None:
+    """Refuse reading ``field`` unless the principal was granted ``scope``."""
+    if scope not in principal.scopes:
+        raise Forbidden(
+            f"Reading {field} needs the scope {scope}.", reason="SCOPE", scope=scope, field=field
+        )
+
+
+def _check_pii(info: Info[Any, Any]) -> None:
+    require_scope(principal_of(info.context), PII_READ, field=info.field_name)
+
+
+def open_sensitive(info: Info[Any, Any], row: Any, column: str, *, entity: str) -> Sealable:
+    """Open a sensitive column for a field resolver, after checking the ``pii:read`` scope.
+
+    The check comes first, so a refused field is never decrypted (and leaves no audit event).
+    """
+    _check_pii(info)
+    return open_field(info.context.require_encryption(), row, column, entity=entity)
+
+
+def open_sensitive_optional(
+    info: Info[Any, Any], row: Any, column: str, *, entity: str
+) -> Sealable | None:
+    """Like :func:`open_sensitive` for a nullable column (NULL opens as ``None``)."""
+    _check_pii(info)
+    return open_optional_field(info.context.require_encryption(), row, column, entity=entity)
