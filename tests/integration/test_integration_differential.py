@@ -234,6 +234,26 @@ OPERATIONS: dict[str, Callable[[Seed], Operation]] = {
         # Hive Gateway masks this error's message ("Unexpected error."); data and paths compare.
         compare_messages=False,
     ),
+    "float for a decimal, refused by the subgraph": lambda s: Operation(
+        "float decimal",
+        """mutation Float($input: CreateTransactionInput!) {
+          createTransaction(input: $input, idempotencyKey: "float-1") { id }
+        }""",
+        variables={
+            "input": {"accountId": s.accounts[0], "type": "DEPOSIT", "considerationAmount": 10.5}
+        },
+        compare_messages=False,  # graphql-core and graphql-js word coercion errors differently
+    ),
+    "unknown enum value in variables": lambda s: Operation(
+        "bad enum",
+        """mutation Enum($input: CreateTransactionInput!) {
+          createTransaction(input: $input, idempotencyKey: "enum-1") { id }
+        }""",
+        variables={
+            "input": {"accountId": s.accounts[0], "type": "NOPE", "considerationAmount": "1.00"}
+        },
+        compare_messages=False,
+    ),
     "validation error": lambda s: Operation("invalid", "{ user(id: 1) { id passwordHash } }"),
     "introspection of the API schema": lambda s: Operation(
         "introspection",
@@ -246,7 +266,20 @@ OPERATIONS: dict[str, Callable[[Seed], Operation]] = {
 }
 
 
+# Known difference, reported to the router engine's owner (not masked: these tests fail the day
+# it changes, and must then lose their xfail).
+FETCH_ERRORS_WITHOUT_PATH = (
+    "router engine: when a whole subgraph fetch fails (subgraph unreachable, or a request-level "
+    "error such as a variable the subgraph cannot coerce, answered without data), our router "
+    "passes the fetch's errors on without `path` and adds a 'Cannot return null for "
+    "non-nullable field' error where the null propagates; Hive Gateway reports one error per "
+    "field the fetch was to resolve, at that field's path (GraphQL spec 7.1.2 field errors)"
+)
+KNOWN_DIFFERENCES = {"float for a decimal, refused by the subgraph": FETCH_ERRORS_WITHOUT_PATH}
+
 EXPECTED_ERRORS = {
+    "float for a decimal, refused by the subgraph",
+    "unknown enum value in variables",
     "entity gone from its owner",
     "errors from two subgraphs, nested",
     "mutation refused by the owner check",
@@ -255,7 +288,15 @@ EXPECTED_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("name", list(OPERATIONS))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[name]))
+        if name in KNOWN_DIFFERENCES
+        else name
+        for name in OPERATIONS
+    ],
+)
 async def test_same_answer_as_hive_gateway(
     name: str, seed: Seed, gateways: tuple[httpx.AsyncClient, httpx.AsyncClient]
 ) -> None:
@@ -315,13 +356,7 @@ async def test_same_partial_data_with_a_subgraph_stopped(
     assert mine.errors and theirs.errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router engine: a failed subgraph fetch is reported as one error without `path` "
-    "(plus a 'Cannot return null for non-nullable field' error where the null propagates); "
-    "Hive Gateway reports one error per affected field, at its path (['log'], ['kyc', "
-    "'kycStatus']), as GraphQL spec 7.1.2 asks of field errors. Reported to the engine owner.",
-)
+@pytest.mark.xfail(strict=True, reason=FETCH_ERRORS_WITHOUT_PATH)
 async def test_same_errors_with_a_subgraph_stopped(
     seed: Seed,
     system: IntegrationSystem,
