@@ -1,7 +1,10 @@
 """The users GraphQL schema: the ``User`` entity, its queries and mutations.
 
 Resolvers are thin: they convert input, call the service or a DataLoader, and wrap rows in
-types. Sensitive fields are opened by their own resolvers, only when a caller selects them.
+types. Sensitive fields are opened by their own resolvers, only when a caller selects them, and
+only for a caller with the scope ``pii:read``: without it such a field is null with a FORBIDDEN
+error on its path (hence nullable in the schema), and the rest of the user is still returned.
+Who may read or change which user is the service's business (``policy.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from subgraphs.kit import (
     SubgraphContext,
     connection_from_page,
     create_schema,
-    open_field,
+    open_sensitive,
 )
 
 from .domain import EmploymentStatus, SourceOfWealth, UserStatus
@@ -46,11 +49,20 @@ async def load_users(context: SubgraphContext, ids: list[str]) -> list[UserRow |
 
 def _service(info: Info[SubgraphContext, Any]) -> UserService:
     context = info.context
-    return UserService(UserRepository(context.session), context.require_encryption())
+    return UserService(
+        UserRepository(context.session),
+        context.require_encryption(),
+        principal=context.require_principal(),
+    )
 
 
 def _open(info: Info[SubgraphContext, Any], row: UserRow, column: str) -> Any:
-    return open_field(info.context.require_encryption(), row, column, entity=ENTITY)
+    return open_sensitive(info, row, column, entity=ENTITY)
+
+
+async def _load_user(info: Info[SubgraphContext, Any], user_id: str) -> UserRow | None:
+    _service(info).authorize_read(user_id)  # before the load: a refusal says nothing of existence
+    return await info.context.loaders.get(load_users).load(user_id)
 
 
 @strawberry.federation.type(keys=["id"], description="A KYC-compliant user profile.")
@@ -89,28 +101,29 @@ class User:
     async def resolve_reference(
         cls, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> User | None:
-        row = await info.context.loaders.get(load_users).load(str(id))
+        row = await _load_user(info, str(id))
         return cls.from_row(row) if row is not None else None
 
-    @strawberry.field(description="Encrypted at rest.")
-    def date_of_birth(self, info: Info[SubgraphContext, Any]) -> dt.date:
+    # Sensitive: need the scope pii:read; null with a FORBIDDEN error without it.
+    @strawberry.field(description="Encrypted at rest; needs the scope pii:read.")
+    def date_of_birth(self, info: Info[SubgraphContext, Any]) -> dt.date | None:
         value: dt.date = _open(info, self.row, "date_of_birth")
         return value
 
-    @strawberry.field(description="Lower-cased; encrypted at rest.")
-    def email_address(self, info: Info[SubgraphContext, Any]) -> str:
+    @strawberry.field(description="Lower-cased; encrypted at rest; needs the scope pii:read.")
+    def email_address(self, info: Info[SubgraphContext, Any]) -> str | None:
         return str(_open(info, self.row, "email_address"))
 
-    @strawberry.field(description="E.164; encrypted at rest.")
-    def telephone_number(self, info: Info[SubgraphContext, Any]) -> str:
+    @strawberry.field(description="E.164; encrypted at rest; needs the scope pii:read.")
+    def telephone_number(self, info: Info[SubgraphContext, Any]) -> str | None:
         return str(_open(info, self.row, "telephone_number"))
 
-    @strawberry.field(description="Encrypted at rest.")
-    def annual_income(self, info: Info[SubgraphContext, Any]) -> MoneyType:
+    @strawberry.field(description="Encrypted at rest; needs the scope pii:read.")
+    def annual_income(self, info: Info[SubgraphContext, Any]) -> MoneyType | None:
         return MoneyType.from_money(Money.from_json(_open(info, self.row, "annual_income")))
 
-    @strawberry.field(description="Encrypted at rest.")
-    def sources_of_wealth(self, info: Info[SubgraphContext, Any]) -> list[SourceOfWealth]:
+    @strawberry.field(description="Encrypted at rest; needs the scope pii:read.")
+    def sources_of_wealth(self, info: Info[SubgraphContext, Any]) -> list[SourceOfWealth] | None:
         names = _open(info, self.row, "sources_of_wealth")
         return [SourceOfWealth(name) for name in names]
 
@@ -161,7 +174,7 @@ def _money(value: MoneyInput) -> Money:
 class Query:
     @strawberry.field(description="A user by id; null if there is none.")
     async def user(self, info: Info[SubgraphContext, Any], id: strawberry.ID) -> User | None:
-        row = await info.context.loaders.get(load_users).load(str(id))
+        row = await _load_user(info, str(id))
         return User.from_row(row) if row is not None else None
 
     @strawberry.field(description="The user with this e-mail address (any case); null if none.")

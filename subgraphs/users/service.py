@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crypto import EncryptionSession
+from crypto import EncryptionSession, Principal
 from subgraphs.kit import (
     Conflict,
     Issues,
@@ -25,7 +25,7 @@ from subgraphs.kit import (
     utcnow,
 )
 
-from . import rules
+from . import policy, rules
 from .domain import ALLOWED_STATUS_MOVES, EmploymentStatus, SourceOfWealth, UserStatus
 from .models import UserRow
 from .repository import UserFilter, UserRepository
@@ -85,26 +85,35 @@ class UserService:
         repository: UserRepository,
         encryption: EncryptionSession,
         *,
+        principal: Principal,
         today: Callable[[], dt.date] = _today,
     ) -> None:
         self.repository = repository
         self.encryption = encryption
+        self.principal = principal
         self.today = today
 
     # -- reads ------------------------------------------------------------------------------------
 
+    def authorize_read(self, user_id: str) -> None:
+        """Refuse reading ``user_id`` (by id or as an entity) unless the policy allows it."""
+        policy.require_read(self.principal, user_id)
+
     async def find_by_email(self, email: str) -> UserRow | None:
+        policy.require_lookup_by_email(self.principal)
         digests = self.encryption.blind_index_email_candidates(rules.normalise_email(email))
         return await self.repository.find_by_email_index(digests)
 
     async def list(
         self, filters: UserFilter, *, first: int | None, after: str | None
     ) -> Page[UserRow]:
+        policy.require_list(self.principal)
         return await self.repository.page(filters, first=first, after=after)
 
     # -- writes -----------------------------------------------------------------------------------
 
     async def create(self, data: NewUser) -> UserRow:
+        policy.require_create(self.principal)
         issues = Issues()
         title = rules.check_title(issues, data.title)
         first_name = rules.check_name(issues, "firstName", data.first_name)
@@ -144,6 +153,7 @@ class UserService:
         return row
 
     async def update(self, update: UserUpdate) -> UserRow:
+        policy.require_update(self.principal)
         unknown = set(update.changes) - set(UPDATABLE_FIELDS)
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")

@@ -1,0 +1,176 @@
+"""Who may do what in the users subgraph: the role matrix, the pii:read scope, the access audit."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from subgraphs.kit.testing import execute, principal, state_of
+from tests.subgraphs.security_support import STAFF, Matrix, role_principals
+from tests.subgraphs.users.users_support import CREATE_USER, create_user, user_input
+
+ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id firstName } } }"
+
+
+async def test_role_matrix(client: httpx.AsyncClient) -> None:
+    own = await create_user(client)
+    other = await create_user(client, emailAddress="grace@example.com")
+    matrix = Matrix(role_principals(own["id"]))
+    created = 0
+
+    async def read(query: str, variables: dict[str, object]):  # type: ignore[no-untyped-def]
+        return lambda who: execute(client, query, variables, principal=who)
+
+    await matrix.check(
+        "user(own)",
+        {"client", *STAFF},
+        await read("query($id: ID!) { user(id: $id) { id firstName } }", {"id": own["id"]}),
+    )
+    await matrix.check(
+        "user(other)",
+        STAFF,
+        await read("query($id: ID!) { user(id: $id) { id } }", {"id": other["id"]}),
+    )
+    await matrix.check(
+        "_entities(User own)",
+        {"client", *STAFF},
+        await read(ENTITIES, {"r": [{"__typename": "User", "id": own["id"]}]}),
+    )
+    await matrix.check(
+        "userByEmail",
+        STAFF,
+        await read(
+            "query($e: String!) { userByEmail(emailAddress: $e) { id } }",
+            {"e": "grace@example.com"},
+        ),
+    )
+    await matrix.check("users", STAFF, await read("{ users(first: 5) { nodes { id } } }", {}))
+
+    async def create(who):  # type: ignore[no-untyped-def]
+        nonlocal created
+        created += 1
+        variables = {"input": user_input(emailAddress=f"new{created}@example.com")}
+        return await execute(client, CREATE_USER, variables, principal=who)
+
+    await matrix.check("createUser", {"admin"}, create)
+
+    async def rename(who):  # type: ignore[no-untyped-def]
+        current = await execute(
+            client, "query($id: ID!) { user(id: $id) { version } }", {"id": own["id"]}
+        )
+        variables = {
+            "input": {"id": own["id"], "version": current.ok()["user"]["version"], "title": "Ms"}
+        }
+        return await execute(
+            client,
+            "mutation($input: UpdateUserInput!) { updateUser(input: $input) { id } }",
+            variables,
+            principal=who,
+        )
+
+    await matrix.check("updateUser", {"admin"}, rename)
+
+    assert matrix.mismatches == []
+    assert matrix.cells == 7 * 6
+    # Refused creations wrote nothing: 2 users + the one admin creation.
+    listed = await execute(client, "{ users(first: 50) { nodes { id } } }")
+    assert len(listed.ok()["users"]["nodes"]) == 3
+
+
+async def test_forbidden_is_refused_before_the_lookup(client: httpx.AsyncClient) -> None:
+    # A client asking for another id gets FORBIDDEN whether or not it exists.
+    as_client = principal("client", user_id="usr_mine")
+    for user_id in ("usr_nobody", (await create_user(client))["id"]):
+        result = await execute(
+            client, "query($id: ID!) { user(id: $id) { id } }", {"id": user_id}, principal=as_client
+        )
+        assert result.data == {"user": None}
+        assert result.error()["extensions"] == {"code": "FORBIDDEN", "reason": "NOT_OWN"}
+
+
+async def test_sensitive_fields_need_pii_read(
+    client: httpx.AsyncClient, users_app: FastAPI
+) -> None:
+    user = await create_user(client)
+    without_scope = principal("advisor", scopes=())
+    result = await execute(
+        client,
+        "query($id: ID!) { user(id: $id) { id firstName emailAddress annualIncome { amount } "
+        "status } }",
+        {"id": user["id"]},
+        principal=without_scope,
+    )
+    assert result.status_code == 200
+    assert result.data == {
+        "user": {
+            "id": user["id"],
+            "firstName": "Ada",
+            "emailAddress": None,
+            "annualIncome": None,
+            "status": "ACTIVE",
+        }
+    }
+    errors = sorted(result.errors, key=lambda error: error["path"])
+    assert [error["path"] for error in errors] == [
+        ["user", "annualIncome"],
+        ["user", "emailAddress"],
+    ]
+    assert {error["extensions"]["code"] for error in errors} == {"FORBIDDEN"}
+    assert {error["extensions"]["reason"] for error in errors} == {"SCOPE"}
+    body = json.dumps(result.body).lower()
+    assert "example.com" not in body and "85000" not in body
+    # Nothing was decrypted, so nothing is audited for this read.
+    assert await _outbox(users_app, request_id=None, sub=without_scope.sub) == []
+
+
+async def _outbox(app: FastAPI, *, request_id: str | None, sub: str) -> list[dict[str, object]]:
+    async with state_of(app).database.engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT payload FROM audit_outbox"))).scalars()
+        events = [json.loads(payload) for payload in rows]
+    return [
+        event
+        for event in events
+        if event["principalSub"] == sub and (request_id is None or event["requestId"] == request_id)
+    ]
+
+
+async def test_pii_reads_are_audited_and_only_they(
+    client: httpx.AsyncClient, users_app: FastAPI
+) -> None:
+    first = await create_user(client)
+    second = await create_user(client, emailAddress="grace@example.com")
+    reader = principal("compliance", sub="auditor-1")
+    ids = {"ids": [first["id"], second["id"]]}
+
+    # Non-sensitive fields only: no event.
+    plain = await execute(
+        client,
+        "{ users(first: 10) { nodes { id firstName status } } }",
+        principal=reader,
+    )
+    assert len(plain.ok()["users"]["nodes"]) == 2
+    assert await _outbox(users_app, request_id=None, sub="auditor-1") == []
+
+    # Sensitive fields of two users: one event naming both, the fields, who and which request.
+    reader_with_request = principal("compliance", sub="auditor-1")
+    token = client.auth.mint(reader_with_request)  # type: ignore[union-attr]
+    sensitive = await execute(
+        client,
+        "query($ids: [_Any!]!) { _entities(representations: $ids) "
+        "{ ... on User { id emailAddress dateOfBirth } } }",
+        {"ids": [{"__typename": "User", "id": user_id} for user_id in ids["ids"]]},
+        token=token,
+    )
+    assert len(sensitive.ok()["_entities"]) == 2
+    [event] = await _outbox(users_app, request_id=None, sub="auditor-1")
+    assert event["principalRoles"] == ["compliance"]
+    assert event["subgraph"] == "users"
+    assert event["requestId"] and str(event["requestId"]).startswith("test-")
+    assert sorted(
+        (item["entity"], item["id"], tuple(sorted(item["fields"])))  # type: ignore[index]
+        for item in event["accessed"]  # type: ignore[union-attr]
+    ) == sorted(("User", user_id, ("date_of_birth", "email_address")) for user_id in ids["ids"])
+    assert "example.com" not in json.dumps(event)
