@@ -59,6 +59,9 @@ FANOUT_QUERY = """query FanOut {
   }
 }"""
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Our router requires a caller token (docs/security.md): a development admin token, minted in main()
+# with the data folder's secret. Hive Gateway and the subgraphs ignore the header.
+AUTH_HEADERS: dict[str, str] = {}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -248,7 +251,7 @@ class Result:
 
 def check(label: str, url: str, query: str) -> None:
     """One request, checked: the benchmark must not measure error responses."""
-    response = httpx.post(url, json={"query": query}, timeout=60)
+    response = httpx.post(url, json={"query": query}, headers=AUTH_HEADERS, timeout=60)
     body = response.json()
     if response.status_code != 200 or body.get("errors") or not body.get("data"):
         raise RuntimeError(
@@ -265,7 +268,7 @@ async def _load(
     remaining = count
     deadline = time.monotonic() + limit
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=60, limits=limits, headers=AUTH_HEADERS) as client:
 
         async def worker() -> None:
             nonlocal remaining, failures
@@ -322,6 +325,18 @@ def print_table(title: str, results: list[Result], concurrency: int) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
+def _authenticate(work: Path) -> None:
+    """Mint the benchmark's caller token; our router processes share the data folder's secret."""
+    from router.auth import load_or_create_dev_secret, mint_dev_token
+
+    # An operator's data folder (e.g. with --supergraph of running subgraphs) holds the keys
+    # those subgraphs trust; otherwise a fresh one under the work folder.
+    data_dir = Path(os.environ.setdefault("WEALTHTECH_DATA_DIR", str(work / "data")))
+    secret = load_or_create_dev_secret(data_dir / "keys")
+    token = mint_dev_token(secret, roles=["admin"], scope=["pii:read"], ttl_seconds=6 * 3600)
+    AUTH_HEADERS["authorization"] = f"Bearer {token}"
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "_replay":
         parser = argparse.ArgumentParser()
@@ -374,6 +389,7 @@ def main() -> int:
 
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-router-")))
+        _authenticate(work)
         if args.supergraph is None:
             base, _ = stack.enter_context(standin_subgraphs())
             sdl = SUPERGRAPH_PATH.read_text(encoding="utf-8").replace(PLACEHOLDER_BASE, base)

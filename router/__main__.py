@@ -13,6 +13,7 @@ from pathlib import Path
 
 import uvicorn
 
+from router.auth import JwksError
 from router.http import create_app, load_supergraph
 from router.settings import RouterSettings
 from router.supergraph.errors import SupergraphError
@@ -35,7 +36,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         supergraph = load_supergraph(args.supergraph)
-        app = create_app(supergraph, settings)
     except OSError as exc:
         print(
             f"error: cannot read supergraph {args.supergraph}: {exc.strerror or exc}",
@@ -44,6 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (SupergraphError, ValueError) as exc:
         print(f"error: {args.supergraph}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        app = create_app(supergraph, settings)
+    except (ValueError, JwksError, OSError) as exc:
+        # Settings (subgraph URL overrides) and security configuration (signing key, JWKS, token
+        # algorithms): messages name the setting, never a secret.
+        print(f"error: router settings: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0

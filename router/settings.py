@@ -39,8 +39,10 @@ class RouterSettings(BaseSettings):
     # The lean HTTP/1.1 transport for http:// subgraphs (router/_http11.py); false = httpx default.
     subgraph_lean_http: bool = True
     # Incoming request headers copied onto every subgraph request (lower-case names). Nothing else
-    # is forwarded: a header reaching a subgraph is a decision, not an accident.
-    forward_headers: tuple[str, ...] = ("authorization", "x-request-id")
+    # is forwarded: a header reaching a subgraph is a decision, not an accident. Both are set by the
+    # security layer (router/security): the internal token it minted for this caller and the
+    # request id. The caller's own Authorization is never forwarded (refused at startup).
+    forward_headers: tuple[str, ...] = ("x-internal-token", "x-request-id")
     # Lets a client ask for the query plan with the ``X-Debug-Plan: 1`` request header.
     expose_query_plan: bool = True
     plan_cache_size: int = 1024

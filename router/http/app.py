@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from router.auth.settings import SecuritySettings
 from router.execution import SubgraphTransport
 from router.gateway import Gateway
 from router.http.endpoints import ROUTES
@@ -35,13 +36,20 @@ def create_app(
     settings: RouterSettings | None = None,
     *,
     transport: SubgraphTransport | None = None,
+    security: SecuritySettings | None = None,
 ) -> FastAPI:
     """Build the router app for a supergraph (object or file path; default: the settings' path).
 
     Subgraph URLs come from the supergraph, overridden by settings. ``transport`` replaces the HTTP
     subgraph client (for example with one whose httpx transports are in-process); by default the app
-    owns a ``SubgraphClient`` and closes it on shutdown.
+    owns a ``SubgraphClient`` and closes it on shutdown. ``security`` configures authentication,
+    limits, CSRF and CORS (default: ``SecuritySettings()`` from the ``ROUTER_*`` environment); its
+    keys are loaded here, so a misconfiguration fails before the server listens.
     """
+    # Imported here: router.security uses router.http.protocol, so a module-level import would
+    # make the two packages import each other.
+    from router.security import install_security
+
     settings = settings or RouterSettings()
     if supergraph is None:
         supergraph = settings.supergraph_path
@@ -90,4 +98,5 @@ def create_app(
     # The REST shims (/api/*, /openapi.json, /docs); their lifespan opens the idempotency store.
     app.include_router(create_rest_router())
     app.mount(ASSETS_URL_PATH, StaticFiles(directory=assets_dir, check_dir=False), name="graphiql")
+    install_security(app, security or SecuritySettings(), forward_headers=settings.forward_headers)
     return app

@@ -7,6 +7,7 @@ request as our router. It listens on loopback only and is stopped when the conte
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 import time
@@ -25,6 +26,16 @@ _CONFIG = """export const gatewayConfig = {
   transportEntries: { "*.http": { options: { deduplicateInflightRequests: false } } },
 };
 """
+# With an internal token (subgraphs that require one, docs/security.md): the documented way for a
+# standard gateway, a token minted for it (`wealthtech token --internal`) sent on every subgraph
+# request. It is read from the environment, never written into the config file.
+_CONFIG_WITH_TOKEN = """export const gatewayConfig = {
+  transportEntries: { "*.http": { options: { deduplicateInflightRequests: false } } },
+  propagateHeaders: {
+    fromClientToSubgraphs: () => ({ "x-internal-token": process.env.WEALTHTECH_INTERNAL_TOKEN }),
+  },
+};
+"""
 
 
 @dataclass(frozen=True)
@@ -35,14 +46,27 @@ class RunningHive:
 
 @contextmanager
 def run_hive_gateway(
-    node_tools: Path, supergraph_sdl: str, *, extra_args: tuple[str, ...] = (), startup: float = 60
+    node_tools: Path,
+    supergraph_sdl: str,
+    *,
+    extra_args: tuple[str, ...] = (),
+    startup: float = 60,
+    internal_token: str | None = None,
 ) -> Iterator[RunningHive]:
-    """Start Hive Gateway on ``supergraph_sdl`` and yield its endpoint once it answers."""
+    """Start Hive Gateway on ``supergraph_sdl`` and yield its endpoint once it answers.
+
+    ``internal_token`` (a ``wealthtech token --internal`` token) is sent to every subgraph as
+    ``X-Internal-Token``, as a standard gateway in front of our subgraphs must.
+    """
     binary = node_tools / "node_modules" / ".bin" / "hive-gateway"
     with tempfile.TemporaryDirectory(prefix="hive-gateway-") as work:
         directory = Path(work)
         (directory / "supergraph.graphql").write_text(supergraph_sdl, encoding="utf-8")
-        (directory / "gateway.config.mjs").write_text(_CONFIG, encoding="utf-8")
+        config = _CONFIG if internal_token is None else _CONFIG_WITH_TOKEN
+        (directory / "gateway.config.mjs").write_text(config, encoding="utf-8")
+        environ = dict(os.environ)
+        if internal_token is not None:
+            environ["WEALTHTECH_INTERNAL_TOKEN"] = internal_token
         port = free_port()
         log = (directory / "gateway.log").open("wb")
         process = subprocess.Popen(
@@ -53,6 +77,7 @@ def run_hive_gateway(
                 *extra_args,
             ],
             cwd=directory,
+            env=environ,
             stdout=log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -16,6 +16,7 @@ from router.http import create_app
 from router.settings import RouterSettings
 from router.supergraph import Supergraph
 from tests.conftest import node_tools_dir
+from tests.router.auth_support import client_headers, security_settings
 from tests.router.hive_gateway import RunningHive, run_hive_gateway
 from tests.router.standins import RunningFleet, serve_in_thread
 
@@ -52,11 +53,19 @@ async def reference(hive: RunningHive) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def ours(fleet: RunningFleet) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Supergraph.from_sdl(fleet.supergraph_sdl()), RouterSettings())
+async def ours(fleet: RunningFleet, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    # An authenticated, preflighted client: the comparison is about GraphQL over HTTP, and Hive
+    # Gateway (no authentication, no CSRF prevention by default) answers such requests the same.
+    security = security_settings(tmp_path)
+    app = create_app(
+        Supergraph.from_sdl(fleet.supergraph_sdl()), RouterSettings(), security=security
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://router.test", timeout=30
+            transport=transport,
+            base_url="http://router.test",
+            timeout=30,
+            headers=client_headers(security),
         ) as client:
             yield client

@@ -20,6 +20,7 @@ import pytest
 from router.http import create_app
 from router.settings import RouterSettings
 from router.supergraph import Supergraph
+from tests.router.auth_support import client_headers, security_settings
 from tests.router.differential.harness import Operation, assert_equivalent, run_both
 from tests.router.differential.scenario_server import serve_scenario
 from tests.router.engine.subgraph_kit import FIXTURES
@@ -145,14 +146,18 @@ def served(node_tools: Path) -> Iterator[Callable[[str], Served]]:
 
 @pytest.mark.parametrize(("scenario", "operation"), CASES)
 async def test_same_response_as_hive_gateway(
-    served: Callable[[str], Served], scenario: str, operation: Operation
+    served: Callable[[str], Served], scenario: str, operation: Operation, tmp_path: Path
 ) -> None:
     sdl, hive = served(scenario)
-    app = create_app(Supergraph.from_sdl(sdl), RouterSettings())
+    security = security_settings(tmp_path)
+    app = create_app(Supergraph.from_sdl(sdl), RouterSettings(), security=security)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://router.test", timeout=30
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://router.test",
+            timeout=30,
+            headers=client_headers(security),
         ) as ours,
         httpx.AsyncClient(base_url=hive.url.removesuffix("/graphql"), timeout=30) as reference,
     ):

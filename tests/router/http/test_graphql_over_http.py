@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
+from router.auth import SecuritySettings, load_or_create_dev_secret, mint_dev_token
 from router.execution import RequestContext
 from router.http import create_app
 from router.settings import RouterSettings
@@ -252,11 +254,15 @@ class RecordingTransport:
         return await self.inner.send(subgraph, payload, context)
 
 
-async def test_only_selected_headers_travel_to_subgraphs(fleet: RunningFleet) -> None:
+async def test_only_selected_headers_travel_to_subgraphs(
+    fleet: RunningFleet, tmp_path: Path
+) -> None:
     supergraph = Supergraph.from_sdl(fleet.supergraph_sdl())
     inner = SubgraphClient(supergraph.subgraph_urls)
     recording = RecordingTransport(inner)
-    app = create_app(supergraph, RouterSettings(), transport=recording)
+    security = SecuritySettings(data_dir=tmp_path)
+    app = create_app(supergraph, RouterSettings(), transport=recording, security=security)
+    token = mint_dev_token(load_or_create_dev_secret(security.keys_dir), roles=["admin"])
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -264,7 +270,11 @@ async def test_only_selected_headers_travel_to_subgraphs(fleet: RunningFleet) ->
                 response = await client.post(
                     "/graphql",
                     json={"query": "{ users(first: 1) { accounts { id } } }"},
-                    headers={"authorization": "Bearer abc", "cookie": "s=1", "x-request-id": "r-9"},
+                    headers={
+                        "authorization": f"Bearer {token}",
+                        "cookie": "s=1",
+                        "x-request-id": "r-9",
+                    },
                 )
     finally:
         await inner.aclose()
@@ -273,5 +283,7 @@ async def test_only_selected_headers_travel_to_subgraphs(fleet: RunningFleet) ->
     }
     assert len(recording.contexts) == 2  # users, then one batched _entities call to accounts
     for context in recording.contexts:
-        assert dict(context.headers) == {"authorization": "Bearer abc", "x-request-id": "r-9"}
+        # The caller's own token never travels: the security layer's internal token does.
+        assert set(context.headers) == {"x-internal-token", "x-request-id"}
+        assert context.headers["x-request-id"] == "r-9"
         assert context.request_id == "r-9"

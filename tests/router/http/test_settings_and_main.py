@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from router.auth import load_or_create_dev_secret, mint_dev_token
 from router.settings import RouterSettings
 from tests.router.standins import RunningFleet, free_port
 
@@ -75,9 +77,11 @@ def test_main_serves_a_supergraph_file_with_urls_taken_from_it(
             "warning",
         ],
         cwd=ROOT,
+        env={**os.environ, "WEALTHTECH_DATA_DIR": str(tmp_path)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    token = mint_dev_token(load_or_create_dev_secret(tmp_path / "keys"), roles=["admin"])
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -92,7 +96,9 @@ def test_main_serves_a_supergraph_file_with_urls_taken_from_it(
                     ) from None
                 time.sleep(0.1)
         response = httpx.post(
-            f"{url}/graphql", json={"query": '{ user(id: "usr_0002") { name accounts { id } } }'}
+            f"{url}/graphql",
+            json={"query": '{ user(id: "usr_0002") { name accounts { id } } }'},
+            headers={"authorization": f"Bearer {token}"},
         )
         assert response.json() == {
             "data": {
@@ -104,3 +110,30 @@ def test_main_serves_a_supergraph_file_with_urls_taken_from_it(
         process.wait(timeout=10)
         if process.stderr:
             process.stderr.close()
+
+
+def test_main_reports_a_security_misconfiguration_clearly(
+    fleet: RunningFleet, tmp_path: Path
+) -> None:
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(fleet.supergraph_sdl(), encoding="utf-8")
+    environ = {
+        **os.environ,
+        "WEALTHTECH_DATA_DIR": str(tmp_path),
+        "ROUTER_ENV": "production",
+        "ROUTER_JWT_HS256_SECRET": "x" * 40,
+    }
+    environ.pop("ROUTER_INTERNAL_SIGNING_KEY", None)
+    environ.pop("ROUTER_INTERNAL_SIGNING_KEY_FILE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "router", "--supergraph", str(supergraph)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "ROUTER_INTERNAL_SIGNING_KEY" in result.stderr
+    assert "x" * 40 not in result.stderr
