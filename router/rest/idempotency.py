@@ -170,7 +170,7 @@ class IdempotencyStore:
                 )
             if row.state == _DONE:
                 return StoredResponse(row.status_code, row.location, row.body)
-            if row.locked_until_ms < now:
+            if row.locked_until_ms <= now:
                 # The request that reserved the key died without finishing: take it over.
                 taken = await conn.execute(
                     update(idempotency_keys)

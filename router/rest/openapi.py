@@ -39,8 +39,11 @@ _REF = "#/components/schemas/{model}"
 
 _PROBLEM_DESCRIPTIONS = {
     400: "Malformed request: not JSON, not an object, or a missing or invalid Idempotency-Key.",
+    401: "No valid bearer token (`WWW-Authenticate` says why).",
+    403: "The caller may not do this.",
     404: "No entity with this id.",
     409: "Conflict: stale `version`, a duplicate (e.g. e-mail), or an Idempotency-Key clash.",
+    413: "The request body is too large.",
     422: "Invalid input or a refused change; `errors` lists each bad field.",
     500: "Internal error.",
     503: "A service this request needs is unavailable; retry after `Retry-After` seconds.",
@@ -73,6 +76,13 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "model": ProblemDetails,
             "description": _PROBLEM_DESCRIPTIONS[status],
         }
+        if status == 401:
+            response["headers"] = {
+                "WWW-Authenticate": {
+                    "description": "The bearer challenge (RFC 6750).",
+                    "schema": {"type": "string"},
+                }
+            }
         if status == 503:
             response["headers"] = {
                 "Retry-After": {
@@ -103,20 +113,23 @@ def create_responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
                 },
             },
         },
-        **_problems(400, 409, 422, 500, 503),
+        **_problems(400, 401, 403, 409, 413, 422, 500, 503),
     }
 
 
 def read_responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
     """Return the documented responses of ``GET /api/<name>/{id}``."""
-    return {200: {"model": model, "description": "The entity."}, **_problems(404, 500, 503)}
+    return {
+        200: {"model": model, "description": "The entity."},
+        **_problems(401, 403, 404, 500, 503),
+    }
 
 
 def update_responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
     """Return the documented responses of ``PATCH /api/<name>/{id}``."""
     return {
         200: {"model": model, "description": "The entity after the change."},
-        **_problems(400, 404, 409, 422, 500, 503),
+        **_problems(400, 401, 403, 404, 409, 413, 422, 500, 503),
     }
 
 
@@ -135,7 +148,17 @@ def build_openapi(
         ),
         routes=list(routes),
     )
-    components = document.setdefault("components", {}).setdefault("schemas", {})
+    document.setdefault("components", {})["securitySchemes"] = {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A caller token (the router verifies it; `wealthtech token` makes "
+            "development ones).",
+        }
+    }
+    document["security"] = [{"bearer": []}]
+    components = document["components"].setdefault("schemas", {})
     _, definitions = models_json_schema(
         [(model, "validation") for model in request_models], ref_template=_REF
     )

@@ -9,7 +9,8 @@ router's REST layer, its gateway (planner and executor) and the subgraphs' Graph
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+import inspect
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,10 @@ from subgraphs.transactions.settings import TransactionsSettings
 from subgraphs.users.app import create_app as create_users_app
 from subgraphs.users.settings import UsersSettings
 from tests.subgraphs.support import make_encryption_services
+
+# The router's caller authentication (router/auth + router/security) is being wired into
+# create_app; until it is, callers need no token.
+_SECURED = "security" in inspect.signature(create_app).parameters
 
 ROOT = Path(__file__).resolve().parents[3]
 SUPERGRAPH = ROOT / "schema" / "supergraph.graphql"
@@ -167,6 +172,7 @@ class Platform:
     gate: GatedTransport
     router_app: FastAPI
     owners_down: set[str]
+    caller_headers: Callable[[str], dict[str, str]]
 
     async def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
         """Run a GraphQL operation through the same router; return its body."""
@@ -201,11 +207,33 @@ async def running_platform(folder: Path) -> AsyncIterator[Platform]:
         stack.push_async_callback(client.aclose)
         gate = GatedTransport(client)
         supergraph = Supergraph.from_sdl(SUPERGRAPH.read_text(encoding="utf-8"))
-        router_app = create_app(supergraph, RouterSettings(), transport=gate)
+        router_app, caller_headers = _router_app(supergraph, gate, folder)
         await stack.enter_async_context(router_app.router.lifespan_context(router_app))
         router = await stack.enter_async_context(
             httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=router_app), base_url="http://router.test"
+                transport=httpx.ASGITransport(app=router_app),
+                base_url="http://router.test",
+                headers=caller_headers("test|rest-admin"),
             )
         )
-        yield Platform(router, gate, router_app, owners_down)
+        yield Platform(router, gate, router_app, owners_down, caller_headers)
+
+
+def _router_app(
+    supergraph: Supergraph, transport: SubgraphTransport, folder: Path
+) -> tuple[FastAPI, Callable[[str], dict[str, str]]]:
+    """The router app, and how a test caller (an admin who may read PII) authenticates to it."""
+    if not _SECURED:  # pragma: no cover - a router without the security layer
+        app = create_app(supergraph, RouterSettings(), transport=transport)
+        return app, lambda sub: {"authorization": f"Bearer {sub}"}
+    from router.auth import SecuritySettings, load_or_create_dev_secret, mint_dev_token
+
+    security = SecuritySettings(data_dir=folder)
+    app = create_app(supergraph, RouterSettings(), transport=transport, security=security)
+    secret = load_or_create_dev_secret(security.keys_dir)
+
+    def caller_headers(sub: str) -> dict[str, str]:
+        token = mint_dev_token(secret, roles=["admin"], sub=sub, scope=["pii:read"])
+        return {"authorization": f"Bearer {token}"}
+
+    return app, caller_headers

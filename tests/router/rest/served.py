@@ -19,13 +19,14 @@ from tests.router.rest.platform import running_platform
 
 
 @contextmanager
-def served_platform(folder: Path) -> Iterator[str]:
-    """Serve the platform until the block ends; yield its base URL."""
+def served_platform(folder: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """Serve the platform until the block ends; yield its base URL and a caller's headers."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     started = threading.Event()
     servers: list[uvicorn.Server] = []
+    callers: list[dict[str, str]] = []
     failures: list[BaseException] = []
 
     async def serve() -> None:
@@ -35,6 +36,7 @@ def served_platform(folder: Path) -> Iterator[str]:
             )
             server = uvicorn.Server(config)
             servers.append(server)
+            callers.append(platform.caller_headers("test|schemathesis"))
             started.set()
             await server.serve(sockets=[sock])
 
@@ -56,7 +58,7 @@ def served_platform(folder: Path) -> Iterator[str]:
             threading.Event().wait(0.02)
         if failures or not servers:
             raise RuntimeError("the platform did not start") from (failures or [None])[0]
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", callers[0]
     finally:
         if servers:
             servers[0].should_exit = True

@@ -34,7 +34,7 @@ async def test_same_key_and_body_replays_the_first_response(platform: Platform) 
     other_caller = await client.post(
         "/api/user",
         json=user_body(email_address="eve@example.com"),
-        headers={**key, "authorization": "Bearer someone-else"},
+        headers={**key, **platform.caller_headers("test|someone-else")},
     )
     assert other_caller.status_code == 201, other_caller.text
     assert len(await _users(platform)) == 2
