@@ -144,8 +144,17 @@ def _location(resource: Resource, entity_id: str) -> str:
 
 def _scope(request: Request, resource: Resource) -> str:
     # Keys belong to a caller: two clients choosing the same key must not see each other's answers.
-    caller = request.headers.get("authorization", "")
-    digest = hashlib.sha256(caller.encode("utf-8")).hexdigest()[:32]
+    # The verified caller (the security layer puts it on the request state) is the stable identity:
+    # a client that refreshes its token between two retries is still the same caller. Without
+    # that layer, the Authorization header is the best identity there is.
+    caller = getattr(request.state, "caller", None)
+    subject = getattr(caller, "sub", None)
+    identity = (
+        f"sub:{subject}"
+        if isinstance(subject, str)
+        else ("authorization:" + request.headers.get("authorization", ""))
+    )
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
     return f"POST {resource.path} {digest}"
 
 

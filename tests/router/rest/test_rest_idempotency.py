@@ -28,6 +28,12 @@ async def test_same_key_and_body_replays_the_first_response(platform: Platform) 
     assert again.json() == first.json()
     assert await _users(platform) == [first.json()["id"]]  # created once
 
+    # The same caller with a freshly minted token (a refresh between retries) still gets the replay.
+    refreshed = await client.post(
+        "/api/user", json=user_body(), headers={**key, **platform.caller_headers("test|rest-admin")}
+    )
+    assert (refreshed.status_code, refreshed.headers["idempotent-replayed"]) == (201, "true")
+
     clash = await client.post("/api/user", json=user_body(first_name="Eve"), headers=key)
     problem(clash, 409, "IDEMPOTENCY_KEY_REUSED")
     # Keys belong to one route and one caller: the same key elsewhere is independent.
