@@ -25,7 +25,7 @@ from subgraphs.kit import (
     connection_from_page,
     create_schema,
     decode_cursor,
-    open_field,
+    open_sensitive,
 )
 
 from .domain import InvestmentAccountStatus, InvestmentAccountType
@@ -100,6 +100,7 @@ def _service(info: Info[SubgraphContext, Any]) -> InvestmentAccountService:
         InvestmentAccountRepository(context.session),
         context.require_encryption(),
         context.owners.get("users"),
+        principal=context.require_principal(),
     )
 
 
@@ -141,6 +142,7 @@ class User:
             first=first,
             after=after,
         )
+        _service(info).authorize_user_accounts(str(self.id))
         page = await info.context.loaders.get(load_user_account_pages).load(key)
         return connection_from_page(page, InvestmentAccount.from_row)
 
@@ -188,16 +190,22 @@ class InvestmentAccount:
         cls, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> InvestmentAccount | None:
         row = await info.context.loaders.get(load_accounts).load(str(id))
-        return cls.from_row(row) if row is not None else None
+        if row is None:
+            return None
+        _service(info).authorize_read(row)
+        return cls.from_row(row)
 
     @strawberry.field(description="The account holder.")
     def user(self) -> User:
         return User(id=self.user_id)
 
-    @strawberry.field(description="The client's own reference, unique per user; encrypted at rest.")
-    def client_reference(self, info: Info[SubgraphContext, Any]) -> str:
-        encryption = info.context.require_encryption()
-        return str(open_field(encryption, self.row, "client_reference", entity=ENTITY))
+    @strawberry.field(
+        description="The client's own reference, unique per user; encrypted at rest; "
+        "needs the scope pii:read."
+    )
+    def client_reference(self, info: Info[SubgraphContext, Any]) -> str | None:
+        # Null with a FORBIDDEN error on this path without pii:read; the account still shows.
+        return str(open_sensitive(info, self.row, "client_reference", entity=ENTITY))
 
 
 @strawberry.input(description="Equality filters; omitted ones match everything.")
@@ -240,7 +248,10 @@ class Query:
         self, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> InvestmentAccount | None:
         row = await info.context.loaders.get(load_accounts).load(str(id))
-        return InvestmentAccount.from_row(row) if row is not None else None
+        if row is None:
+            return None
+        _service(info).authorize_read(row)
+        return InvestmentAccount.from_row(row)
 
     @strawberry.field(description="The user's account with this client reference; null if none.")
     async def investment_account_by_reference(

@@ -22,11 +22,12 @@ Where DESIGN §3 is silent, these are the rules, chosen as a wealth platform's c
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crypto import EncryptionSession
+from crypto import EncryptionSession, Principal
 from subgraphs.kit import (
     Conflict,
     Issues,
@@ -39,7 +40,7 @@ from subgraphs.kit import (
     utcnow,
 )
 
-from . import rules
+from . import policy, rules
 from .domain import ALLOWED_STATUS_MOVES, InvestmentAccountStatus, InvestmentAccountType
 from .models import InvestmentAccountRow
 from .repository import (
@@ -103,16 +104,28 @@ class InvestmentAccountService:
         repository: InvestmentAccountRepository,
         encryption: EncryptionSession,
         users: OwnerClient | None,
+        *,
+        principal: Principal,
     ) -> None:
         self.repository = repository
         self.encryption = encryption
         self.users = users
+        self.principal = principal
 
     # -- reads ------------------------------------------------------------------------------------
+
+    def authorize_read(self, row: InvestmentAccountRow) -> None:
+        """Refuse showing ``row`` (by id or as an entity) unless the policy allows it."""
+        policy.require_read(self.principal, row.user_id)
+
+    def authorize_user_accounts(self, user_id: str) -> None:
+        """Refuse listing the accounts of ``user_id`` (``User.investmentAccounts``)."""
+        policy.require_read_user_accounts(self.principal, user_id)
 
     async def find_by_reference(
         self, user_id: str, client_reference: str
     ) -> InvestmentAccountRow | None:
+        policy.require_read_user_accounts(self.principal, user_id.strip())
         reference = rules.normalise_reference(client_reference)
         if not reference:
             return None
@@ -122,11 +135,15 @@ class InvestmentAccountService:
     async def list(
         self, filters: AccountFilter, *, first: int | None, after: str | None
     ) -> Page[InvestmentAccountRow]:
+        user_id = policy.list_user_filter(self.principal, filters.user_id)
+        if user_id != filters.user_id:
+            filters = dataclasses.replace(filters, user_id=user_id)
         return await self.repository.page(filters, first=first, after=after)
 
     # -- writes -----------------------------------------------------------------------------------
 
     async def create(self, data: NewInvestmentAccount) -> InvestmentAccountRow:
+        policy.require_create(self.principal)
         self.encryption.remember_plaintext(data.client_reference)
         issues = Issues()
         user_id = rules.check_user_id(issues, data.user_id)
@@ -159,6 +176,7 @@ class InvestmentAccountService:
         return row
 
     async def update(self, update: InvestmentAccountUpdate) -> InvestmentAccountRow:
+        policy.require_may_update(self.principal)
         unknown = set(update.changes) - set(UPDATABLE_FIELDS)
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -167,6 +185,7 @@ class InvestmentAccountService:
         row = await self.repository.get(update.account_id)
         if row is None:
             raise NotFound(ENTITY, update.account_id)
+        policy.require_update(self.principal, _Status(row.status), update.changes)
         if row.version != update.version:
             raise Conflict(
                 "The account was changed since this version was read; read it again and retry.",

@@ -1,0 +1,92 @@
+"""Who may read and change investment accounts (see docs/decisions/0010-security.md).
+
+* ``client``: reads only the accounts of the user named in its token; lists are narrowed to
+  them; changes nothing.
+* ``advisor``: reads every account; opens accounts and changes them, except suspending or
+  lifting a suspension (compliance's call).
+* ``compliance``: reads every account; may only move an account's status between ACTIVE and
+  SUSPENDED (suspend, lift).
+* ``admin``: everything.
+
+The client reference is sensitive: reading it also needs ``pii:read`` (kit ``open_sensitive``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crypto import Principal
+from subgraphs.kit import ADMIN, ADVISOR, CLIENT, COMPLIANCE, STAFF, Forbidden, require_role
+
+from .domain import InvestmentAccountStatus
+
+__all__ = [
+    "list_user_filter",
+    "require_create",
+    "require_may_update",
+    "require_read",
+    "require_read_user_accounts",
+    "require_update",
+]
+
+_SUSPENSION = {InvestmentAccountStatus.SUSPENDED}
+_ACTIVE_OR_SUSPENDED = {InvestmentAccountStatus.ACTIVE, InvestmentAccountStatus.SUSPENDED}
+
+
+def _is_staff(principal: Principal) -> bool:
+    return not principal.roles.isdisjoint(STAFF)
+
+
+def require_read_user_accounts(principal: Principal, user_id: str) -> None:
+    """Refuse reading the accounts of ``user_id`` unless staff or that user's own client."""
+    if _is_staff(principal):
+        return
+    if CLIENT in principal.roles:
+        if principal.user_id is not None and principal.user_id == user_id:
+            return
+        raise Forbidden("A client may read only its own accounts.", reason="NOT_OWN")
+    raise Forbidden("Your role may not read investment accounts.", reason="ROLE")
+
+
+def require_read(principal: Principal, account_user_id: str) -> None:
+    """Refuse reading an account (by id or as an entity) owned by ``account_user_id``."""
+    require_read_user_accounts(principal, account_user_id)
+
+
+def list_user_filter(principal: Principal, requested_user_id: str | None) -> str | None:
+    """Return the user filter a list must use: a client's list is narrowed to its own user."""
+    if _is_staff(principal):
+        return requested_user_id
+    if CLIENT in principal.roles and principal.user_id is not None:
+        if requested_user_id is not None and requested_user_id != principal.user_id:
+            raise Forbidden("A client may list only its own accounts.", reason="NOT_OWN")
+        return principal.user_id
+    raise Forbidden("Your role may not list investment accounts.", reason="ROLE")
+
+
+def require_create(principal: Principal) -> None:
+    require_role(principal, {ADMIN, ADVISOR}, action="open investment accounts")
+
+
+def require_may_update(principal: Principal) -> None:
+    """Refuse before any look-up a caller whose role changes no account at all."""
+    require_role(principal, {ADMIN, ADVISOR, COMPLIANCE}, action="change investment accounts")
+
+
+def require_update(
+    principal: Principal, current: InvestmentAccountStatus, changes: Mapping[str, Any]
+) -> None:
+    """Refuse the change unless the caller's role covers every part of it."""
+    if ADMIN in principal.roles:
+        return
+    target = changes.get("status")
+    moves_suspension = target is not None and (
+        target in _SUSPENSION or (current in _SUSPENSION and target != current)
+    )
+    suspend_or_lift = moves_suspension and {current, target} <= _ACTIVE_OR_SUSPENDED
+    if COMPLIANCE in principal.roles and set(changes) <= {"status"} and suspend_or_lift:
+        return
+    if ADVISOR in principal.roles and not moves_suspension:
+        return
+    raise Forbidden("Your role may not make this change to an investment account.", reason="ROLE")
