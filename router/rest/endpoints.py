@@ -42,6 +42,7 @@ __all__ = ["REST_STATE_KEY", "add_resource_routes", "rest_store"]
 
 REST_STATE_KEY = "rest_idempotency"
 _KEY_TEXT = re.compile(r"^[\x21-\x7e]{1,255}$")
+_ID_TEXT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
 
 Handler = Callable[..., Awaitable[Response]]
@@ -218,7 +219,9 @@ async def _create_now(
 async def _read(request: Request, resource: Resource, entity_id: str) -> Response:
     node = await _run(request, resource.read_document, {"id": entity_id}, resource.read_field)
     if node is None:
-        raise Problem("NOT_FOUND", f"{resource.label} {entity_id} was not found.")
+        # Ids are not sensitive, but a path can hold anything: quote only what looks like an id.
+        shown = f" {entity_id}" if _ID_TEXT.match(entity_id) else ""
+        raise Problem("NOT_FOUND", f"{resource.label}{shown} was not found.")
     return _json(resource.to_rest(node), 200)
 
 
