@@ -20,6 +20,7 @@ import strawberry
 from strawberry.types import Info
 
 from subgraphs.kit import (
+    PII_READ,
     BadUserInput,
     Connection,
     Money,
@@ -30,6 +31,7 @@ from subgraphs.kit import (
     connection_from_page,
     create_schema,
     decode_cursor,
+    require_scope,
 )
 from subgraphs.kit.pagination import DEFAULT_PAGE_SIZE
 
@@ -49,11 +51,15 @@ ENTITY = "Transaction"
 
 
 def _service(info: Info[SubgraphContext, Any]) -> TransactionService:
-    context = info.context
+    return _service_of(info.context)
+
+
+def _service_of(context: SubgraphContext) -> TransactionService:
     return TransactionService(
         TransactionRepository(context.session),
         context.require_encryption(),
         accounts=context.owners.get("investments"),
+        principal=context.require_principal(),
     )
 
 
@@ -109,6 +115,12 @@ async def load_user_pages(
 ) -> list[Page[TransactionRow]]:
     """``User.transactions`` of N users."""
     return await _load_child_pages(context, "user_id", keys)
+
+
+async def load_account_access(context: SubgraphContext, account_ids: list[str]) -> list[bool]:
+    """Check once per request that the caller may read these accounts' figures (a client: own)."""
+    await _service_of(context).authorize_accounts(account_ids)
+    return [True for _ in account_ids]
 
 
 async def load_account_cash(context: SubgraphContext, account_ids: list[str]) -> list[AccountCash]:
@@ -231,6 +243,7 @@ class User:
         after: str | None = None,
         filter: TransactionFilter | None = None,
     ) -> Connection[Transaction]:
+        _service(info).authorize_user_transactions(str(self.id))
         key = _child_key(str(self.id), first, after, filter)
         page = await info.context.loaders.get(load_user_pages).load(key)
         return connection_from_page(page, Transaction.from_row)
@@ -258,11 +271,13 @@ class InvestmentAccount:
         after: str | None = None,
         filter: TransactionFilter | None = None,
     ) -> Connection[Transaction]:
+        await info.context.loaders.get(load_account_access).load(str(self.id))
         key = _child_key(str(self.id), first, after, filter)
         page = await info.context.loaders.get(load_account_pages).load(key)
         return connection_from_page(page, Transaction.from_row)
 
     async def _cash(self, info: Info[SubgraphContext, Any]) -> AccountCash:
+        await info.context.loaders.get(load_account_access).load(str(self.id))
         return await info.context.loaders.get(load_account_cash).load(str(self.id))
 
     @strawberry.federation.field(
@@ -330,15 +345,21 @@ class Transaction:
         cls, info: Info[SubgraphContext, Any], id: strawberry.ID, **_representation: Any
     ) -> Transaction | None:
         row = await info.context.loaders.get(load_transactions).load(str(id))
-        return cls.from_row(row) if row is not None else None
+        if row is None:
+            return None
+        _service(info).authorize_read(row)
+        return cls.from_row(row)
 
-    @strawberry.field(description="Greater than 0. Encrypted at rest.")
-    def consideration_amount(self, info: Info[SubgraphContext, Any]) -> MoneyType:
+    # Sensitive: need the scope pii:read; null with a FORBIDDEN error without it.
+    @strawberry.field(description="Greater than 0. Encrypted at rest; needs the scope pii:read.")
+    def consideration_amount(self, info: Info[SubgraphContext, Any]) -> MoneyType | None:
+        require_scope(info.context.require_principal(), PII_READ, field=info.field_name)
         amount = _service(info).open_amount(self.row, "consideration_amount")
         return MoneyType.from_money(Money(amount, self.row.currency))
 
-    @strawberry.field(description="0 or more. Encrypted at rest.")
-    def charges_amount(self, info: Info[SubgraphContext, Any]) -> MoneyType:
+    @strawberry.field(description="0 or more. Encrypted at rest; needs the scope pii:read.")
+    def charges_amount(self, info: Info[SubgraphContext, Any]) -> MoneyType | None:
+        require_scope(info.context.require_principal(), PII_READ, field=info.field_name)
         amount = _service(info).open_amount(self.row, "charges_amount")
         return MoneyType.from_money(Money(amount, self.row.currency))
 
@@ -361,7 +382,10 @@ class Query:
         self, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> Transaction | None:
         row = await info.context.loaders.get(load_transactions).load(str(id))
-        return Transaction.from_row(row) if row is not None else None
+        if row is None:
+            return None
+        _service(info).authorize_read(row)
+        return Transaction.from_row(row)
 
     @strawberry.field(description="Transactions in creation order, a page at a time.")
     async def transactions(

@@ -19,6 +19,7 @@ Creating a transaction, step by step:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from crypto import EncryptionSession
+from crypto import EncryptionSession, Principal
 from subgraphs.kit import (
     Conflict,
     Issues,
@@ -34,13 +35,14 @@ from subgraphs.kit import (
     OwnerClient,
     Page,
     RuleViolation,
+    Unauthenticated,
     new_id,
     open_field,
     seal_field,
     utcnow,
 )
 
-from . import rules
+from . import policy, rules
 from .cash import CashMovement, CashPosition, cash_position
 from .domain import (
     ALLOWED_STATUS_MOVES,
@@ -173,18 +175,55 @@ class TransactionService:
         encryption: EncryptionSession,
         *,
         accounts: OwnerClient | None = None,
+        principal: Principal | None = None,
         today: Callable[[], dt.date] = _today,
     ) -> None:
         self.repository = repository
         self.encryption = encryption
         self.accounts = accounts
+        self._principal = principal
         self.today = today
 
+    @property
+    def principal(self) -> Principal:
+        """The caller; every operation on behalf of a caller is checked against the policy."""
+        if self._principal is None:
+            raise Unauthenticated()
+        return self._principal
+
     # -- reads ------------------------------------------------------------------------------------
+
+    def authorize_read(self, row: TransactionRow) -> None:
+        """Refuse showing ``row`` (by id or as an entity) unless the policy allows it."""
+        policy.require_read(self.principal, row.user_id)
+
+    def authorize_user_transactions(self, user_id: str) -> None:
+        """Refuse ``User.transactions`` of ``user_id`` unless the policy allows it."""
+        policy.require_read_user_transactions(self.principal, user_id)
+
+    async def authorize_accounts(self, account_ids: Sequence[str]) -> None:
+        """Refuse a client reading the figures of accounts that are not its own.
+
+        Staff read every account. For a client the owner (investments) is asked, with the
+        client's own token: it refuses someone else's account (FORBIDDEN), and the user id it
+        returns is checked again here.
+        """
+        principal = self.principal
+        if not policy.is_client_only(principal):
+            policy.require_staff(principal, action="read accounts' transactions and cash")
+            return
+        if self.accounts is None:
+            raise RuntimeError("the transactions subgraph needs an investments owner client")
+        entities = await self.accounts.fetch("InvestmentAccount", account_ids, ("id", "userId"))
+        for entity in entities:
+            policy.require_account_owner(principal, entity["userId"] if entity else None)
 
     async def list_page(
         self, filters: TransactionFilter, *, first: int | None, after: str | None
     ) -> Page[TransactionRow]:
+        user_id = policy.list_user_filter(self.principal, filters.user_id)
+        if user_id != filters.user_id:
+            filters = dataclasses.replace(filters, user_id=user_id)
         return await self.repository.page(filters, first=first, after=after)
 
     def open_amount(self, row: TransactionRow, column: str) -> Decimal:
@@ -215,6 +254,7 @@ class TransactionService:
     # -- create -----------------------------------------------------------------------------------
 
     async def create(self, data: NewTransaction, idempotency_key: str) -> TransactionRow:
+        policy.require_write(self.principal, action="record transactions")
         issues = Issues()
         key = rules.check_idempotency_key(issues, idempotency_key)
         checked = self._validate_new(issues, data)
@@ -384,6 +424,7 @@ class TransactionService:
     # -- update -----------------------------------------------------------------------------------
 
     async def update(self, update: TransactionUpdate) -> TransactionRow:
+        policy.require_write(self.principal, action="change transactions")
         unknown = set(update.changes) - set(UPDATABLE_FIELDS)
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -437,6 +478,7 @@ class TransactionService:
         return row
 
     async def cancel(self, transaction_id: str, version: int) -> TransactionRow:
+        policy.require_write(self.principal, action="cancel transactions")
         """Cancel a PENDING transaction (its money is no longer spoken for)."""
         return await self.update(
             TransactionUpdate(transaction_id, version, {"status": TransactionStatus.CANCELLED})
