@@ -22,5 +22,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IntegrationSyst
 
 @pytest.fixture
 async def api(system: IntegrationSystem) -> AsyncIterator[Api]:
-    async with httpx.AsyncClient(base_url=system.router_url, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=system.router_url, timeout=30, headers=system.bearer()
+    ) as client:
         yield Api(client)

