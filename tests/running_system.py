@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,15 +44,43 @@ class RunningSystem:
     subgraph_urls: dict[str, str]
     data_dir: Path
     environ: dict[str, str]
+    # A development caller token (role admin, scope pii:read) for the router, and an internal
+    # token for a standard gateway calling the subgraphs directly; both from `wealthtech token`.
+    token: str
+    internal_token: str
 
     @property
     def graphql_url(self) -> str:
         return f"{self.router_url}/graphql"
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Request headers of an authenticated API client."""
+        return {"authorization": f"Bearer {self.token}"}
+
+
+def mint_token(environ: dict[str, str], *extra: str) -> str:
+    """Mint an admin token with ``pii:read`` through ``wealthtech token`` (the system's keys)."""
+    command = [sys.executable, "-m", "wealthtech_cli", "token", "--role", "admin"]
+    run = subprocess.run(
+        [*command, "--scope", "pii:read", *extra],
+        env=environ,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return run.stdout.strip()
+
 
 @contextmanager
-def running_system(data_dir: Path, *, ready_timeout: float = 90.0) -> Iterator[RunningSystem]:
-    """Run the whole system until the ``with`` block ends, then stop every process."""
+def running_system(
+    data_dir: Path, *, ready_timeout: float = 90.0, with_router: bool = True
+) -> Iterator[RunningSystem]:
+    """Run the whole system until the ``with`` block ends, then stop every process.
+
+    ``with_router=False`` runs the subgraphs only (for a standard gateway in front of them).
+    """
     env = {k: v for k, v in os.environ.items()}
     for service in SUBGRAPHS:
         for name in key_variable_names(service.env_prefix.rstrip("_")):
@@ -74,23 +104,26 @@ def running_system(data_dir: Path, *, ready_timeout: float = 90.0) -> Iterator[R
             supervisor.start(service, ["serve"])
         for service in SUBGRAPHS:
             supervisor.wait_ready(service, "/healthz")
-        supervisor.start(
-            ROUTER,
-            [
-                "--supergraph",
-                str(supergraph),
-                "--port",
-                str(ROUTER.port(env)),
-                "--log-level",
-                "warning",
-            ],
-        )
-        supervisor.wait_ready(ROUTER, "/readyz")
+        if with_router:
+            supervisor.start(
+                ROUTER,
+                [
+                    "--supergraph",
+                    str(supergraph),
+                    "--port",
+                    str(ROUTER.port(env)),
+                    "--log-level",
+                    "warning",
+                ],
+            )
+            supervisor.wait_ready(ROUTER, "/readyz")
         yield RunningSystem(
             router_url=ROUTER.base_url(env),
             subgraph_urls={s.name: s.base_url(env) + "/graphql" for s in SUBGRAPHS},
             data_dir=data_dir,
             environ=env,
+            token=mint_token(env),
+            internal_token=mint_token(env, "--internal"),
         )
     finally:
         supervisor.stop()

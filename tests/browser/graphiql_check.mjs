@@ -27,7 +27,12 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 const result = { requests: [], consoleErrors: [], pageErrors: [] };
 try {
   const page = context.pages()[0] || (await context.newPage());
-  page.on("request", (request) => result.requests.push(request.url()));
+  page.on("request", (request) => {
+    result.requests.push(request.url());
+    if (request.method() === "POST") {
+      result.postedAuthorization = request.headers()["authorization"] || null;
+    }
+  });
   page.on("console", (message) => {
     if (message.type() === "error") result.consoleErrors.push(message.text());
   });
@@ -51,6 +56,15 @@ try {
   result.editorText = await page.evaluate(
     () => document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.getValue(),
   );
+
+  // An authenticated caller puts its token in GraphiQL's Headers editor, as a person would.
+  if (process.env.AUTHORIZATION) {
+    await page.getByText("Headers", { exact: true }).click();
+    const headers = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror");
+    await headers.waitFor({ state: "visible", timeout: 10000 });
+    await headers.click();
+    await page.keyboard.insertText(JSON.stringify({ Authorization: process.env.AUTHORIZATION }));
+  }
 
   await page.locator("button.graphiql-execute-button").click();
   const output = page.locator(".graphiql-response .CodeMirror");

@@ -54,7 +54,9 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
 
 
 def graphql(system: RunningSystem, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    body = httpx.post(system.graphql_url, json={"query": query, "variables": variables}).json()
+    body = httpx.post(
+        system.graphql_url, json={"query": query, "variables": variables}, headers=system.headers
+    ).json()
     assert not body.get("errors"), body
     data: dict[str, Any] = body["data"]
     return data
@@ -119,7 +121,12 @@ def test_graphiql_runs_a_cross_subgraph_query_in_chromium(
         capture_output=True,
         text=True,
         timeout=180,
-        env={**os.environ, "PLAYWRIGHT_DIR": str(PLAYWRIGHT_DIR), "CHROMIUM": str(CHROMIUM)},
+        env={
+            **os.environ,
+            "PLAYWRIGHT_DIR": str(PLAYWRIGHT_DIR),
+            "CHROMIUM": str(CHROMIUM),
+            "AUTHORIZATION": system.headers["authorization"],
+        },
         check=False,
     )
     assert run.returncode == 0, run.stderr
@@ -149,6 +156,8 @@ def test_graphiql_runs_a_cross_subgraph_query_in_chromium(
         }
     }
     assert "grace.browser@example.com" in result["visibleResponse"]
+    # The query ran as the caller whose token was typed into the Headers editor.
+    assert result["postedAuthorization"] == system.headers["authorization"]
     assert screenshot.stat().st_size > 10_000
     # Nothing left this machine: every request the page made went to the router itself.
     router = urlsplit(system.router_url).netloc

@@ -45,7 +45,9 @@ query Portfolio($email: String!) {
 
 
 def query(system: RunningSystem, text: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = httpx.post(system.graphql_url, json={"query": text, "variables": variables})
+    response = httpx.post(
+        system.graphql_url, json={"query": text, "variables": variables}, headers=system.headers
+    )
     body = response.json()
     assert response.status_code == 200 and not body.get("errors"), body
     data: dict[str, Any] = body["data"]
@@ -55,7 +57,7 @@ def query(system: RunningSystem, text: str, variables: dict[str, Any]) -> dict[s
 def test_demo_loads_through_the_router_and_reads_back_across_subgraphs(
     system: RunningSystem, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["demo", "--url", system.graphql_url]) == 0
+    assert main(["demo", "--url", system.graphql_url, "--token", system.token]) == 0
     assert "demo loaded: 4 users, 5 accounts, 10 transactions, 20 compliance events" in (
         capsys.readouterr().out
     )
@@ -85,7 +87,7 @@ def test_demo_loads_through_the_router_and_reads_back_across_subgraphs(
     assert sofia["kycStatus"] == "REFERRED"
 
     # Loaded once: a second run writes nothing.
-    assert main(["demo", "--url", system.graphql_url]) == 0
+    assert main(["demo", "--url", system.graphql_url, "--token", system.token]) == 0
     assert "already loaded" in capsys.readouterr().out
 
 
@@ -96,7 +98,7 @@ def test_chain_verify_checks_the_demo_chain_and_finds_tampering(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The demo is loaded by the test above; load it here when this test runs alone.
-    assert main(["demo", "--url", system.graphql_url]) == 0
+    assert main(["demo", "--url", system.graphql_url, "--token", system.token]) == 0
     isolate_environment(monkeypatch, system.data_dir)
     capsys.readouterr()
     assert main(["chain", "verify"]) == 0
@@ -135,7 +137,7 @@ def test_rotation_of_every_subgraph_keeps_data_and_chain(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert main(["demo", "--url", system.graphql_url]) == 0
+    assert main(["demo", "--url", system.graphql_url, "--token", system.token]) == 0
     data = tmp_path / "data"
     snapshot(system, data)  # the running services keep their keys; the copy is rotated
     isolate_environment(monkeypatch, data)

@@ -125,7 +125,20 @@ def test_import_legacy_command_through_the_router(
 ) -> None:
     path, key = export(tmp_path)
     monkeypatch.setenv("ENCRYPTION_SECRET_KEY", key)
-    assert main(["import-legacy", "users", str(path), "--url", system.graphql_url]) == 1
+    assert (
+        main(
+            [
+                "import-legacy",
+                "users",
+                str(path),
+                "--url",
+                system.graphql_url,
+                "--token",
+                system.token,
+            ]
+        )
+        == 1
+    )
     captured = capsys.readouterr()
     assert "users: 2 created, 0 already imported, 2 refused" in captured.out
     assert [line.startswith("refused: record ") for line in captured.err.splitlines()] == [True] * 2
@@ -137,12 +150,26 @@ def test_import_legacy_command_through_the_router(
             "query": "query($id: ID!) { user(id: $id) { emailAddress kycStatus } }",
             "variables": {"id": ids[0]},
         },
+        headers=system.headers,
     )
     assert response.json()["data"]["user"] == {
         "emailAddress": "zoe.angstrom@example.com",
         "kycStatus": "NOT_STARTED",
     }
-    assert main(["import-legacy", "users", str(path), "--url", system.graphql_url]) == 1
+    assert (
+        main(
+            [
+                "import-legacy",
+                "users",
+                str(path),
+                "--url",
+                system.graphql_url,
+                "--token",
+                system.token,
+            ]
+        )
+        == 1
+    )
     assert "users: 0 created, 2 already imported, 2 refused" in capsys.readouterr().out
 
 

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from subgraphs.kit.keys import key_variable_names
 from tests.conftest import node_tools_dir, postgres_url
-from tests.running_system import RunningSystem, free_port
+from tests.running_system import RunningSystem, free_port, running_system
 from wealthtech_cli.schema_files import SUPERGRAPH_FILE, render_schema_files
 from wealthtech_cli.services import ROUTER, SUBGRAPHS, Service
 from wealthtech_cli.subgraph_modules import load_settings
@@ -159,6 +160,8 @@ def test_hive_variant_serves_the_same_supergraph() -> None:
     assert f"./deploy/hive/gateway.config.mjs:{config}:ro" in gateway["volumes"]
     assert set(gateway["depends_on"]) == {s.name for s in SUBGRAPHS}
     assert all(c == {"condition": "service_healthy"} for c in gateway["depends_on"].values())
+    token = gateway["environment"]["WEALTHTECH_INTERNAL_TOKEN"]
+    assert token.startswith("${WEALTHTECH_INTERNAL_TOKEN:?")
 
 
 def test_init_script_creates_the_databases_on_a_real_server(tmp_path: Path) -> None:
@@ -196,16 +199,27 @@ def test_init_script_creates_the_databases_on_a_real_server(tmp_path: Path) -> N
     assert set(names) <= found
 
 
-def test_hive_gateway_config_fronts_the_real_subgraphs(system: RunningSystem) -> None:
-    tools = node_tools_dir()
-    if tools is None:
+@pytest.fixture(scope="module")
+def subgraphs_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    """The four subgraphs as processes, without our router: the gateway replaces it."""
+    if node_tools_dir() is None:
         pytest.skip("node or tools/node/node_modules is missing (make install)")
+    data_dir = tmp_path_factory.mktemp("hive-variant") / "data"
+    with running_system(data_dir, with_router=False) as running:
+        yield running
+
+
+def test_hive_gateway_config_fronts_the_real_subgraphs(subgraphs_only: RunningSystem) -> None:
+    tools = node_tools_dir()
+    assert tools is not None
+    system = subgraphs_only
     config = ROOT / "deploy/hive/gateway.config.mjs"
     # The supergraph's URLs are the default ports, where nothing of this test listens: only the
     # config's per-subgraph locations can make the query work.
     env = {**os.environ}
     for name, url in system.subgraph_urls.items():
         env[f"WEALTHTECH_{name.upper()}_URL"] = url
+    env["WEALTHTECH_INTERNAL_TOKEN"] = system.internal_token
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="hive-variant-") as work:
         supergraph = Path(work) / SUPERGRAPH_FILE
