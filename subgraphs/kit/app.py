@@ -121,11 +121,11 @@ async def unit_of_work(
                 # The response may still carry what was decrypted: the event must outlive the
                 # rollback, so it gets a transaction of its own.
                 async with state.database.session() as audit_session:
-                    await state.audit_sink.record(audit_session, event)
+                    await state.audit_sink.record(audit_session, event, state.encryption_services)
                     await audit_session.commit()
         else:
             if event is not None:
-                await state.audit_sink.record(session, event)
+                await state.audit_sink.record(session, event, state.encryption_services)
             await session.commit()
         if event is not None and state.audit_relay is not None:
             state.audit_relay.wake()

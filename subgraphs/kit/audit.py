@@ -49,7 +49,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crypto import INTERNAL_TOKEN_HEADER, FieldAccess, Principal, mint_internal_token
+from crypto import (
+    INTERNAL_TOKEN_HEADER,
+    EncryptionServices,
+    FieldAccess,
+    Principal,
+    mint_internal_token,
+)
 
 from .database import Database, UTCDateTime, make_metadata, utcnow
 from .ids import new_id
@@ -183,7 +189,10 @@ class AuditSink(Protocol):
 
     relays: bool  # whether an AuditRelay must forward what this sink writes
 
-    async def record(self, session: AsyncSession, event: DataAccessEvent) -> None: ...
+    async def record(
+        self, session: AsyncSession, event: DataAccessEvent, encryption: EncryptionServices
+    ) -> None:
+        """Write ``event`` in ``session``'s transaction (``encryption``: to seal, if needed)."""
 
 
 class OutboxSink:
@@ -191,7 +200,9 @@ class OutboxSink:
 
     relays = True
 
-    async def record(self, session: AsyncSession, event: DataAccessEvent) -> None:
+    async def record(
+        self, session: AsyncSession, event: DataAccessEvent, encryption: EncryptionServices
+    ) -> None:
         await session.execute(
             insert(_OUTBOX).values(
                 id=event.event_id,
@@ -213,7 +224,9 @@ class LogOnlySink:
 
     relays = False
 
-    async def record(self, session: AsyncSession, event: DataAccessEvent) -> None:
+    async def record(
+        self, session: AsyncSession, event: DataAccessEvent, encryption: EncryptionServices
+    ) -> None:
         log.error("no audit outbox in %s: DATA_ACCESS event %s", event.subgraph, event.to_json())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from crypto import EncryptionServices
@@ -22,11 +23,16 @@ def create_app(
     settings: SubgraphSettings | None = None,
     *,
     encryption_services: EncryptionServices | None = None,
+    owner_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """Return the users app; nothing is opened until its lifespan starts."""
+    """Return the users app; nothing is opened until its lifespan starts.
+
+    ``owner_transport`` (tests, embedding) carries its outgoing calls (the audit relay's).
+    """
     return create_subgraph_app(
         settings or UsersSettings(),
         schema,
         migrations_dir=MIGRATIONS_DIR,
         encryption_services=encryption_services,
+        owner_transport=owner_transport,
     )
