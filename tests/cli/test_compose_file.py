@@ -27,6 +27,8 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+from router.auth import SecuritySettings
+from router.settings import RouterSettings
 from subgraphs.kit.keys import key_variable_names
 from tests.conftest import node_tools_dir, postgres_url
 from tests.running_system import RunningSystem, free_port, running_system
@@ -93,6 +95,14 @@ def test_subgraph_service_matches_the_cli(service: Service) -> None:
     # Production keys: one data key and one blind-index key, required from the environment.
     for variable in (f"{prefix}ENCRYPTION_SECRET_KEY", f"{prefix}BLIND_INDEX_KEY"):
         assert env[variable].startswith(f"${{{variable}:?"), variable
+    # Only internal tokens signed by the router's key are accepted (never a generated dev pair).
+    public_keys = env[f"{prefix}INTERNAL_TOKEN_PUBLIC_KEYS"]
+    assert public_keys.startswith("${WEALTHTECH_INTERNAL_TOKEN_PUBLIC_KEYS:?")
+    if service.name == "compliance":
+        assert "${WEALTHTECH_AUDIT_PUBLIC_KEY:?" in public_keys  # audit events arrive here
+    else:
+        assert env[f"{prefix}AUDIT_URL"] == "http://compliance:4004/graphql"
+        assert env[f"{prefix}AUDIT_SIGNING_KEY"].startswith("${WEALTHTECH_AUDIT_SIGNING_KEY:?")
 
 
 def test_router_service_matches_the_cli() -> None:
@@ -102,10 +112,19 @@ def test_router_service_matches_the_cli() -> None:
         "--host", "0.0.0.0", "--port", str(ROUTER.default_port),
     ]  # fmt: skip
     env = environment("router")
-    assert env == {
+    urls = {k: v for k, v in env.items() if k.startswith("ROUTER_SUBGRAPH_URL_")}
+    assert urls == {
         f"ROUTER_SUBGRAPH_URL_{s.name.upper()}": f"http://{s.name}:{s.default_port}/graphql"
         for s in SUBGRAPHS
     }
+    # Every other variable is a real router setting (serving or security).
+    fields = set(RouterSettings.model_fields) | set(SecuritySettings.model_fields)
+    for variable in set(env) - set(urls):
+        assert variable.startswith("ROUTER_") and variable[7:].lower() in fields, variable
+    # Production: nothing generated, caller tokens verified, internal tokens signed.
+    assert env["ROUTER_ENV"] == "production"
+    for variable in ("ROUTER_JWT_HS256_SECRET", "ROUTER_INTERNAL_SIGNING_KEY"):
+        assert env[variable].startswith(f"${{{variable}:?"), variable
     assert router["ports"] == [f"${{ROUTER_PUBLISHED_PORT:-4000}}:{ROUTER.default_port}"]
     assert health_url("router") == f"http://127.0.0.1:{ROUTER.default_port}/healthz"
     assert healthy_dependencies("router") == {s.name for s in SUBGRAPHS}
