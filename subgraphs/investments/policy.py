@@ -1,4 +1,4 @@
-"""Who may read and change investment accounts (see docs/decisions/0010-security.md).
+"""Who may read and change investment accounts (decision 0012 in docs/decisions/).
 
 * ``client``: reads only the accounts of the user named in its token; lists are narrowed to
   them; changes nothing.

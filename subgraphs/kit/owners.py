@@ -47,7 +47,7 @@ class OwnerClient:
         """Return this client sending ``token`` as the request's ``X-Internal-Token``.
 
         Owner checks forward the caller's own internal token (valid for its short life and for
-        every subgraph), so the owner applies the caller's rights; see docs/decisions/0010.
+        every subgraph), so the owner applies the caller's rights (docs/decisions, 0012).
         """
         return OwnerClient(self.name, self.url, self._http, token=token)
 

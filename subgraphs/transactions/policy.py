@@ -1,4 +1,4 @@
-"""Who may read and record transactions (see docs/decisions/0010-security.md).
+"""Who may read and record transactions (docs/decisions/0012-subgraph-authorization-and-audit.md).
 
 * ``client``: reads only the transactions of the user named in its token (lists are narrowed to
   them), and the cash figures and transaction lists only of accounts the investments subgraph

@@ -1,4 +1,4 @@
-"""Who may read and change user profiles (see docs/decisions/0010-security.md).
+"""Who may read and change user profiles (docs/decisions/0012-subgraph-authorization-and-audit.md).
 
 * ``client``: reads only the user named in its token (``user_id``); lists and e-mail look-ups
   are staff tools; changes nothing.
