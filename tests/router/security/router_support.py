@@ -14,7 +14,6 @@ import httpx
 from router.auth import SecuritySettings, load_or_create_dev_secret, mint_dev_token
 from router.execution import RequestContext
 from router.http import create_app
-from router.security import install_security
 from router.settings import RouterSettings
 from router.subgraph_client import SubgraphClient
 from router.supergraph import Supergraph
@@ -56,8 +55,12 @@ async def secured_router(
     settings = SecuritySettings(data_dir=data_dir, **security)
     supergraph = Supergraph.from_sdl(fleet.supergraph_sdl())
     recording = RecordingTransport(SubgraphClient(supergraph.subgraph_urls))
-    app = create_app(supergraph, RouterSettings(forward_headers=SAFE_FORWARD), transport=recording)
-    install_security(app, settings)
+    app = create_app(
+        supergraph,
+        RouterSettings(forward_headers=SAFE_FORWARD),
+        transport=recording,
+        security=settings,
+    )
     try:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)

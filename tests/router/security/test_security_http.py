@@ -11,7 +11,6 @@ from cryptography.hazmat.primitives import serialization
 from crypto.internal_token import load_or_create_dev_keypair, verify_internal_token
 from router.auth import SecuritySettings
 from router.http import create_app
-from router.security import install_security
 from router.settings import RouterSettings
 from tests.router.security.keys_support import SECRET, hs256
 from tests.router.security.router_support import secured_router
@@ -138,12 +137,11 @@ def test_forwarding_the_authorization_header_is_refused(
 ) -> None:
     from router.supergraph import Supergraph
 
-    app = create_app(Supergraph.from_sdl(fleet.supergraph_sdl()), RouterSettings())
     with pytest.raises(ValueError, match="must not include 'authorization'"):
-        install_security(
-            app,
-            SecuritySettings(data_dir=tmp_path),
-            forward_headers=("Authorization", "x-request-id"),
+        create_app(
+            Supergraph.from_sdl(fleet.supergraph_sdl()),
+            RouterSettings(forward_headers=("Authorization", "x-request-id")),
+            security=SecuritySettings(data_dir=tmp_path),
         )
 
 
@@ -299,12 +297,12 @@ def test_production_without_a_signing_key_fails_at_startup(
 ) -> None:
     from router.supergraph import Supergraph
 
-    app = create_app(Supergraph.from_sdl(fleet.supergraph_sdl()), RouterSettings())
     settings = SecuritySettings(
         env="production", data_dir=tmp_path, jwt_hs256_secret=SECRET.decode()
     )
     with pytest.raises(ValueError, match="ROUTER_INTERNAL_SIGNING_KEY"):
-        install_security(app, settings, forward_headers=("x-internal-token",))
+        create_app(Supergraph.from_sdl(fleet.supergraph_sdl()), RouterSettings(), security=settings)
+    assert not (tmp_path / "keys").exists()
 
 
 async def test_cors_is_off_by_default_and_configurable(fleet: RunningFleet, tmp_path: Path) -> None:
