@@ -110,6 +110,7 @@ def run_up(supergraph: Path, environ: Mapping[str, str] | None = None) -> int:
         print(f"  REST                  {router}/api/...  (OpenAPI: {router}/docs)")
         for service in SUBGRAPHS:
             print(f"  subgraph {service.name:<13}{service.base_url(env)}/graphql")
+        print("  caller token          wealthtech token --role admin --scope pii:read")
         print("Press Ctrl-C to stop.", flush=True)
         while (exited := supervisor.first_exited()) is None:
             time.sleep(0.5)
