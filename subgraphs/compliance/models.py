@@ -48,6 +48,8 @@ class ComplianceLogRow(RecordMixin, Base):
     account_id: Mapped[str | None] = mapped_column(String(48), index=True)
     transaction_id: Mapped[str | None] = mapped_column(String(48), index=True)
     event_type: Mapped[str] = mapped_column(String(32), index=True)
+    # Set on DATA_ACCESS logs recorded from the access audit: makes a re-sent event a no-op.
+    audit_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
     def __repr__(self) -> str:
         return (

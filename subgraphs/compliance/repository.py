@@ -186,6 +186,15 @@ class ComplianceRepository:
         )
         return {user_id: event_type for user_id, event_type in result}
 
+    async def find_by_audit_keys(self, keys: Sequence[str]) -> dict[str, CurrentLog]:
+        """Return the logs already recorded under these audit keys, by key."""
+        if not keys:
+            return {}
+        result = await self.session.execute(
+            _current().where(ComplianceLogRow.audit_key.in_(set(keys)))
+        )
+        return {str(log.audit_key): CurrentLog(log, revision) for log, revision in result}
+
     # -- revisions --------------------------------------------------------------------------------
 
     async def revisions_of(

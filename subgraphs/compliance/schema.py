@@ -21,6 +21,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from subgraphs.kit import (
+    ADMIN,
+    SERVICE,
     Connection,
     Page,
     SubgraphContext,
@@ -29,12 +31,20 @@ from subgraphs.kit import (
     create_schema,
     decode_cursor,
     open_field,
+    principal_of,
+    require_role,
 )
 
 from .domain import ComplianceEventType, ComplianceOutcome, KycStatus, kyc_status_of
 from .models import ComplianceLogRevisionRow, ComplianceLogRow
 from .repository import ComplianceRepository, CurrentLog, LogFilter, ParentPageKey
-from .service import ComplianceLogAmendment, ComplianceService, NewComplianceLog
+from .service import (
+    AccessedEntity,
+    ComplianceLogAmendment,
+    ComplianceService,
+    DataAccessRecord,
+    NewComplianceLog,
+)
 
 __all__ = ["schema"]
 
@@ -364,6 +374,34 @@ class AmendComplianceLogInput:
     response_id: str | None = strawberry.UNSET
 
 
+@strawberry.input(description="One entity whose sensitive fields an operation decrypted.")
+class AccessedEntityInput:
+    entity: str = strawberry.field(description="The GraphQL type, e.g. User.")
+    id: strawberry.ID
+    fields: list[str] = strawberry.field(description="Names of the decrypted columns.")
+
+
+@strawberry.input(
+    description="A DATA_ACCESS event of the PII access audit (sent by a subgraph's audit relay)."
+)
+class RecordDataAccessInput:
+    event_id: strawberry.ID = strawberry.field(
+        description="Idempotency key: re-sending is a no-op."
+    )
+    subgraph: str
+    occurred_at: dt.datetime
+    request_id: str | None = None
+    principal_sub: str
+    principal_roles: list[str]
+    accessed: list[AccessedEntityInput]
+
+
+@strawberry.type(description="The DATA_ACCESS logs recorded for one audit event.")
+class RecordedDataAccess:
+    id: strawberry.ID = strawberry.field(description="The audit event's id.")
+    logs: list[ComplianceLog] = strawberry.field(description="One per accessed entity.")
+
+
 def _optional_id(value: strawberry.ID | None) -> str | None:
     return str(value).strip() if value is not None else None
 
@@ -448,6 +486,34 @@ class Mutation:
             )
         )
         return ComplianceLog.from_current(current)
+
+    @strawberry.mutation(
+        description="Record a DATA_ACCESS event of the PII access audit, one log per accessed "
+        "entity; idempotent on eventId. Service (or admin) callers only."
+    )
+    async def record_data_access(
+        self, info: Info[SubgraphContext, Any], input: RecordDataAccessInput
+    ) -> RecordedDataAccess:
+        require_role(
+            principal_of(info.context), {SERVICE, ADMIN}, action="record data access events"
+        )
+        logs = await _service(info).record_data_access(
+            DataAccessRecord(
+                event_id=str(input.event_id),
+                subgraph=input.subgraph,
+                occurred_at=input.occurred_at,
+                request_id=input.request_id,
+                principal_sub=input.principal_sub,
+                principal_roles=tuple(input.principal_roles),
+                accessed=tuple(
+                    AccessedEntity(item.entity, str(item.id), tuple(item.fields))
+                    for item in input.accessed
+                ),
+            )
+        )
+        return RecordedDataAccess(
+            id=input.event_id, logs=[ComplianceLog.from_current(log) for log in logs]
+        )
 
 
 schema = create_schema(

@@ -10,6 +10,9 @@ never commits.
 
 from __future__ import annotations
 
+import builtins
+import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,13 +24,14 @@ from subgraphs.kit import (
     NotFound,
     OwnerClient,
     Page,
+    is_id,
     new_id,
     seal_field,
     utcnow,
 )
 
 from . import rules
-from .chain import content_digest_input, link_hash
+from .chain import canonical_json, content_digest_input, link_hash
 from .domain import ComplianceEventType, ComplianceOutcome
 from .models import ComplianceLogRevisionRow, ComplianceLogRow
 from .repository import ChainTip, ComplianceRepository, CurrentLog, LogFilter
@@ -36,9 +40,12 @@ __all__ = [
     "AMENDABLE_FIELDS",
     "LOG_ID_PREFIX",
     "REVISION_ID_PREFIX",
+    "AccessedEntity",
     "ComplianceLogAmendment",
     "ComplianceService",
+    "DataAccessRecord",
     "NewComplianceLog",
+    "audit_key",
 ]
 
 LOG_ID_PREFIX = "cpl"
@@ -64,6 +71,12 @@ LINK_FIELDS: dict[str, tuple[str, ...]] = {
     "userId": ("id",),
     "accountId": ("id", "userId"),
     "transactionId": ("id", "accountId", "userId"),
+}
+# Accessed entity type -> the subject column it fills and its id prefix (audit records).
+AUDIT_SUBJECTS: dict[str, tuple[str, str]] = {
+    "User": ("user_id", "usr"),
+    "InvestmentAccount": ("account_id", "acc"),
+    "Transaction": ("transaction_id", "txn"),
 }
 MAX_PERFORMED_BY = 100
 MAX_PROVIDER = 100
@@ -93,6 +106,33 @@ class ComplianceLogAmendment:
     version: int
     performed_by: str
     changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessedEntity:
+    """One entity whose sensitive fields an operation decrypted (from the access audit)."""
+
+    entity: str
+    id: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DataAccessRecord:
+    """One DATA_ACCESS audit event, as the kit's audit relay (or local sink) sends it."""
+
+    event_id: str
+    subgraph: str
+    occurred_at: dt.datetime
+    request_id: str | None
+    principal_sub: str
+    principal_roles: tuple[str, ...]
+    accessed: tuple[AccessedEntity, ...]
+
+
+def audit_key(event_id: str, entity: str, entity_id: str) -> str:
+    """Return the idempotency key of one accessed entity of one audit event."""
+    return hashlib.sha256(canonical_json([event_id, entity, entity_id]).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +211,68 @@ class ComplianceService:
         revision = await self._append(tip, log, 1, content)
         await self.repository.flush()
         return CurrentLog(log, revision)
+
+    async def record_data_access(self, record: DataAccessRecord) -> builtins.list[CurrentLog]:
+        """Append one DATA_ACCESS log per accessed entity; a re-sent event adds nothing.
+
+        The audit comes from a trusted service after the owner itself served the data, so the
+        subjects are not checked with their owners (an audit record must never be lost to an
+        owner's outage). Each log names the accessed entity as its subject when it is a user,
+        account or transaction, so ``User.complianceLogs(eventType: DATA_ACCESS)`` answers "who
+        read this person's data"; the details hold who, which fields, when and the request id,
+        never a value. The response id is the audit event's id.
+        """
+        issues = Issues()
+        rules.check_text(issues, "eventId", record.event_id, maximum=64)
+        rules.check_text(issues, "subgraph", record.subgraph, maximum=MAX_PROVIDER)
+        rules.check_text(issues, "principalSub", record.principal_sub, maximum=200)
+        issues.raise_if_any()
+        wanted: dict[str, AccessedEntity] = {}
+        for item in record.accessed:
+            wanted.setdefault(audit_key(record.event_id, item.entity, item.id), item)
+        if not wanted:
+            return []
+        found = await self.repository.find_by_audit_keys(list(wanted))
+        if len(found) < len(wanted):
+            tip = await self.repository.lock_chain()
+            # Another replica may have recorded the same event while this one waited.
+            found = await self.repository.find_by_audit_keys(list(wanted))
+            new_logs: builtins.list[tuple[ComplianceLogRow, AccessedEntity]] = []
+            for key, item in wanted.items():
+                if key not in found:
+                    log = self._audit_log_row(key, item)
+                    self.repository.add(log)
+                    new_logs.append((log, item))
+            await self.repository.flush()
+            for log, item in new_logs:
+                content = _Content(
+                    outcome=ComplianceOutcome.CLEAR,
+                    provider=record.subgraph.strip(),
+                    performed_by=record.principal_sub.strip()[:MAX_PERFORMED_BY],
+                    log_details=_audit_details(record, item),
+                    response_id=record.event_id.strip(),
+                )
+                revision = await self._append(tip, log, 1, content)
+                tip = ChainTip(revision.chain_index, revision.hash)
+                assert log.audit_key is not None
+                found[log.audit_key] = CurrentLog(log, revision)
+            await self.repository.flush()
+        return [found[key] for key in wanted]
+
+    def _audit_log_row(self, key: str, item: AccessedEntity) -> ComplianceLogRow:
+        subject = AUDIT_SUBJECTS.get(item.entity)
+        subject_id = item.id if subject and is_id(subject[1], item.id) else None
+        now = utcnow()
+        return ComplianceLogRow(
+            id=new_id(LOG_ID_PREFIX),
+            created_at=now,
+            updated_at=now,
+            user_id=subject_id if subject and subject[0] == "user_id" else None,
+            account_id=subject_id if subject and subject[0] == "account_id" else None,
+            transaction_id=subject_id if subject and subject[0] == "transaction_id" else None,
+            event_type=ComplianceEventType.DATA_ACCESS.value,
+            audit_key=key,
+        )
 
     async def amend(self, amendment: ComplianceLogAmendment) -> CurrentLog:
         unknown = set(amendment.changes) - set(AMENDABLE_FIELDS)
@@ -324,3 +426,17 @@ class ComplianceService:
             if user_id is not None and transaction.get("userId") != user_id:
                 issues.add("transactionId", "belongs to another user than userId")
         issues.raise_if_any()
+
+
+def _audit_details(record: DataAccessRecord, item: AccessedEntity) -> dict[str, Any]:
+    return {
+        "source": "access-audit",
+        "subgraph": record.subgraph,
+        "entity": item.entity,
+        "entityId": item.id,
+        "fields": list(item.fields),
+        "occurredAt": record.occurred_at.isoformat(),
+        "requestId": record.request_id,
+        "principalSub": record.principal_sub,
+        "principalRoles": list(record.principal_roles),
+    }
