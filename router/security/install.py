@@ -47,6 +47,11 @@ def install_security(
     Keys are loaded now, so a misconfiguration fails before the server listens. Refuses a
     ``forward_headers`` list that would send the caller's own ``Authorization`` to subgraphs.
     """
+    installed: list[object] = [entry.cls for entry in app.user_middleware]
+    if SecurityMiddleware in installed:
+        # Two layers would each verify the token against their own keys and mint their own
+        # internal token: refuse rather than run with whichever happens to be outermost.
+        raise ValueError("the security layer is already installed on this app")
     if "authorization" in {name.lower() for name in forward_headers}:
         raise ValueError(
             "forward_headers must not include 'authorization': subgraphs get the caller's "

@@ -3,6 +3,7 @@ subgraphs get, limits and CSRF over HTTP, and the production switches."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,35 @@ async def test_cors_is_off_by_default_and_configurable(fleet: RunningFleet, tmp_
     assert "authorization" in opened.headers["access-control-allow-headers"].lower()
     assert other.status_code == 400
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_the_security_layer_cannot_be_installed_twice(fleet: RunningFleet, tmp_path: Path) -> None:
+    from router.security import install_security
+    from router.supergraph import Supergraph
+
+    settings = SecuritySettings(data_dir=tmp_path)
+    app = create_app(
+        Supergraph.from_sdl(fleet.supergraph_sdl()), RouterSettings(), security=settings
+    )
+    with pytest.raises(ValueError, match="already installed"):
+        install_security(app, settings)
+
+
+async def test_body_limit_holds_for_a_streamed_body_without_length(
+    fleet: RunningFleet, tmp_path: Path
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"query": "#'
+        for _ in range(20):
+            yield b"x" * 100
+        yield b'\n{ users { id } }"}'
+
+    async with secured_router(fleet, tmp_path, max_body_bytes=1000) as router:
+        response = await router.client.post(
+            "/graphql",
+            content=chunks(),
+            headers={**router.bearer(), "content-type": "application/json"},
+        )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
+    assert error_code(response) == "PAYLOAD_TOO_LARGE"

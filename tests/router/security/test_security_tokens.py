@@ -73,9 +73,12 @@ async def refused(verifier: TokenVerifier, token: str) -> str:
 
 
 async def test_a_valid_hs256_token_gives_its_caller() -> None:
-    caller = await hs_verifier().verify(hs256(roles=["client", "nonsense"], scope="pii:read a:b"))
+    token = hs256(roles=["client", "nonsense", "service"], scope="pii:read a:b")
+    caller = await hs_verifier().verify(token)
     assert caller.sub == "user:usr_1"
-    assert caller.roles == frozenset({"client"})  # unknown roles grant nothing and are dropped
+    # Unknown roles grant nothing and are dropped; "service" (the subgraphs' own background
+    # work) can never be claimed by a caller of the router.
+    assert caller.roles == frozenset({"client"})
     assert caller.scopes == frozenset({"pii:read", "a:b"})
     assert caller.user_id == "usr_1"
 
