@@ -31,6 +31,10 @@ def build_verifier(
     if settings.jwt_jwks_file is not None or settings.jwt_jwks_url is not None:
         if settings.jwt_jwks_file is not None and settings.jwt_jwks_url is not None:
             raise ValueError("set ROUTER_JWT_JWKS_FILE or ROUTER_JWT_JWKS_URL, not both")
+        url = settings.jwt_jwks_url
+        if url is not None and settings.production and not url.lower().startswith("https://"):
+            # Keys fetched in the clear could be swapped on the way: anyone could then mint tokens.
+            raise ValueError("ROUTER_ENV=production needs an https:// ROUTER_JWT_JWKS_URL")
         jwks = JwksKeys(
             file=settings.jwt_jwks_file,
             url=settings.jwt_jwks_url,

@@ -303,3 +303,11 @@ def test_production_generates_no_secret_and_needs_a_key_source(tmp_path: Path) -
     path.write_text(json.dumps(jwks(RSA)))
     verifier = build_verifier(SecuritySettings(env="production", jwt_jwks_file=path))
     assert verifier.algorithms == {"RS256", "ES256"}
+
+
+def test_production_fetches_a_jwks_over_https_only(tmp_path: Path) -> None:
+    plain = SecuritySettings(env="production", jwt_jwks_url="http://idp.example/jwks.json")
+    with pytest.raises(ValueError, match="https://"):
+        build_verifier(plain)
+    secure = SecuritySettings(env="production", jwt_jwks_url="https://idp.example/jwks.json")
+    assert build_verifier(secure).algorithms == {"RS256", "ES256"}  # fetched on first use
