@@ -10,7 +10,8 @@ In order, for each request to those paths:
    ``400`` with the code of :mod:`router.limits.checks`);
 5. identity for the subgraphs: a freshly minted ``X-Internal-Token`` and an ``X-Request-Id``
    replace whatever the client sent under those names, and the endpoint forwards them
-   (``RouterSettings.forward_headers``); the client's ``Authorization`` is never forwarded.
+   (``RouterSettings.forward_headers``); the client's ``Authorization`` is never forwarded. The
+   response carries the same ``X-Request-Id``.
 
 The GraphiQL page itself (``GET /graphql`` without ``query``) needs no token (a browser cannot
 send one on navigation) and is ``404`` when GraphiQL is switched off. Other paths (``/healthz``,
@@ -112,7 +113,8 @@ class SecurityMiddleware:
             response = self._refusal(refused, is_graphql, headers, path)
             await response(scope, receive, send)
             return
-        await self.app(self._with_identity(scope, caller), _replay(body, receive), send)
+        inner, request_id = self._with_identity(scope, caller)
+        await self.app(inner, _replay(body, receive), _tagged(send, request_id))
 
     async def _body(self, method: str, headers: Headers, receive: Receive) -> bytes | None:
         if method not in _BODY_METHODS:
@@ -170,7 +172,7 @@ class SecurityMiddleware:
         except LimitViolation as violation:
             raise _Refused(violation.status, violation.code, violation.message) from None
 
-    def _with_identity(self, scope: Scope, caller: Caller) -> Scope:
+    def _with_identity(self, scope: Scope, caller: Caller) -> tuple[Scope, str]:
         incoming = Headers(scope=scope).get("x-request-id")
         request_id = (
             incoming
@@ -187,7 +189,7 @@ class SecurityMiddleware:
         headers.append((REQUEST_ID, request_id.encode("ascii")))
         state: dict[str, Any] = dict(scope.get("state") or {})
         state[CALLER_STATE_KEY] = caller
-        return {**scope, "headers": headers, "state": state}
+        return {**scope, "headers": headers, "state": state}, request_id
 
     def _refusal(
         self, refused: _Refused, is_graphql: bool, headers: Headers, path: str
@@ -203,6 +205,20 @@ class SecurityMiddleware:
         return rest_refusal(
             refused.status, refused.code, refused.message, path, has_token=refused.has_token
         )
+
+
+def _tagged(send: Send, request_id: str) -> Send:
+    # The response names the request id the subgraphs (and their access audit) saw, so a client
+    # or an operator can find a request's traces from either end.
+    encoded = request_id.encode("ascii")
+
+    async def tagged(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [h for h in message.get("headers", []) if h[0].lower() != REQUEST_ID]
+            message = {**message, "headers": [*headers, (REQUEST_ID, encoded)]}
+        await send(message)
+
+    return tagged
 
 
 def _without_identity(scope: Scope) -> Scope:

@@ -104,6 +104,7 @@ async def test_subgraphs_get_an_internal_token_and_never_the_callers_token(
             },
         )
     assert response.status_code == 200
+    assert response.headers["x-request-id"] == "req-42"
     assert response.json()["data"]["users"][0]["accounts"]
     _, public_key = load_or_create_dev_keypair(tmp_path / "keys")
     assert len(router.recording.contexts) == 2
@@ -122,13 +123,16 @@ async def test_subgraphs_get_an_internal_token_and_never_the_callers_token(
 async def test_a_request_id_is_made_when_missing_or_unsafe(
     fleet: RunningFleet, tmp_path: Path
 ) -> None:
+    answered: list[str] = []
     async with secured_router(fleet, tmp_path) as router:
         for request_id in (None, "bad id\twith spaces", "x" * 200):
             headers = router.bearer("admin")
             if request_id is not None:
                 headers["x-request-id"] = request_id
-            await router.client.post("/graphql", json=USERS, headers=headers)
+            response = await router.client.post("/graphql", json=USERS, headers=headers)
+            answered.append(response.headers["x-request-id"])
     ids = [context.request_id for context in router.recording.contexts]
+    assert ids == answered  # the response names the id the subgraphs saw
     assert len(ids) == 3 and len(set(ids)) == 3
     assert all(i is not None and len(i) == 32 for i in ids)
 
