@@ -297,8 +297,15 @@ def compose_project_supergraph(urls: dict[str, str]) -> str:
 
 
 @contextmanager
-def running_integration_system(data_dir: Path) -> Iterator[IntegrationSystem]:
-    """Serve the four subgraphs and the router on loopback until the ``with`` block ends."""
+def running_integration_system(
+    data_dir: Path, *, audit_relay: bool = False
+) -> Iterator[IntegrationSystem]:
+    """Serve the four subgraphs and the router on loopback until the ``with`` block ends.
+
+    ``audit_relay`` runs each subgraph's PII access-audit relay (every 0.2 s), signing with the
+    same key the router signs with (which the compliance subgraph therefore trusts). It is off by
+    default, because it adds DATA_ACCESS logs to the lists tests read, at times of its choosing.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     logs: dict[str, RequestLog] = {}
     # Ports first: the owner URLs of one subgraph name the ports of the others.
@@ -314,12 +321,13 @@ def running_integration_system(data_dir: Path) -> Iterator[IntegrationSystem]:
         .decode("ascii")
     )
     caller_secret = secrets.token_urlsafe(48)
-    # The audit relay is off: it would add DATA_ACCESS logs to the lists the tests read, at
-    # times of its own choosing.
     common: dict[str, Any] = {
         "data_dir": data_dir,
         "internal_token_public_keys": public_pem,
-        "audit_relay_enabled": False,
+        "audit_relay_enabled": audit_relay,
+        "audit_signing_key": SecretStr(signing_pem.decode("ascii")),
+        "audit_url": urls["compliance"],
+        "audit_relay_interval_seconds": 0.2,
     }
 
     def database(name: str) -> str:
