@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from crypto import EncryptionServices
 from subgraphs.kit import create_app as create_subgraph_app
 
+from .audit import LocalAuditSink
 from .schema import schema
 from .settings import ComplianceSettings
 
@@ -40,4 +41,7 @@ def create_app(
         },
         encryption_services=encryption_services,
         owner_transport=owner_transport,
+        # Its own DATA_ACCESS events go to its outbox with the request, then the relay appends
+        # them here, in-process: never over HTTP to itself, and a read never waits on the chain.
+        local_audit_delivery=LocalAuditSink(),
     )

@@ -21,7 +21,7 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crypto import Sealed, encrypted_column
-from subgraphs.kit import RecordMixin, UTCDateTime, make_metadata
+from subgraphs.kit import RecordMixin, UTCDateTime, audit_outbox_table, make_metadata
 
 __all__ = [
     "CHAIN_ROW_ID",
@@ -36,6 +36,11 @@ CHAIN_ROW_ID = 1
 
 class Base(DeclarativeBase):
     metadata = make_metadata()
+
+
+# Compliance's own DATA_ACCESS events wait here and are appended to the chain by the app's
+# relay, in-process (subgraphs.compliance.audit), so a read never waits on the chain lock.
+audit_outbox = audit_outbox_table(Base.metadata)
 
 
 class ComplianceLogRow(RecordMixin, Base):

@@ -21,8 +21,6 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from subgraphs.kit import (
-    ADMIN,
-    SERVICE,
     Connection,
     Page,
     SubgraphContext,
@@ -30,9 +28,7 @@ from subgraphs.kit import (
     connection_from_page,
     create_schema,
     decode_cursor,
-    open_field,
-    principal_of,
-    require_role,
+    open_sensitive,
 )
 
 from .domain import ComplianceEventType, ComplianceOutcome, KycStatus, kyc_status_of
@@ -113,7 +109,10 @@ load_pages_by_transaction = _pages_by(ComplianceLogRow.transaction_id)
 def _service(info: Info[SubgraphContext, Any]) -> ComplianceService:
     context = info.context
     return ComplianceService(
-        ComplianceRepository(context.session), context.require_encryption(), context.owners
+        ComplianceRepository(context.session),
+        context.require_encryption(),
+        context.owners,
+        principal=context.require_principal(),
     )
 
 
@@ -125,6 +124,7 @@ async def _contributed_logs(
     after: str | None,
     event_type: ComplianceEventType | None,
 ) -> Connection[ComplianceLog]:
+    _service(info).authorize_read_logs()
     # Bad arguments are refused here, per field, before they reach a shared batch.
     check_page_size(first)
     if after is not None:
@@ -161,6 +161,7 @@ class User:
         description="Derived from the user's latest KYC event; NOT_STARTED if there is none."
     )
     async def kyc_status(self, info: Info[SubgraphContext, Any]) -> KycStatus:
+        _service(info).authorize_kyc_status(str(self.id))
         status: KycStatus = await info.context.loaders.get(load_kyc_statuses).load(str(self.id))
         return status
 
@@ -215,7 +216,8 @@ class Transaction:
 
 
 def _open(info: Info[SubgraphContext, Any], row: ComplianceLogRevisionRow, column: str) -> Any:
-    return open_field(info.context.require_encryption(), row, column, entity=ENTITY)
+    # Needs pii:read: without it the field is null with a FORBIDDEN error, the log still shows.
+    return open_sensitive(info, row, column, entity=ENTITY)
 
 
 @strawberry.type(
@@ -252,13 +254,18 @@ class ComplianceLogRevision:
     def log_id(self) -> strawberry.ID:
         return strawberry.ID(self.row.log_id)
 
-    @strawberry.field(description="Details of the event (a JSON object); encrypted at rest.")
-    def log_details(self, info: Info[SubgraphContext, Any]) -> JSON:
+    @strawberry.field(
+        description="Details of the event (a JSON object); encrypted at rest; "
+        "needs the scope pii:read."
+    )
+    def log_details(self, info: Info[SubgraphContext, Any]) -> JSON | None:
         value: JSON = _open(info, self.row, "log_details")
         return value
 
-    @strawberry.field(description="The provider's response id; encrypted at rest.")
-    def response_id(self, info: Info[SubgraphContext, Any]) -> str:
+    @strawberry.field(
+        description="The provider's response id; encrypted at rest; needs the scope pii:read."
+    )
+    def response_id(self, info: Info[SubgraphContext, Any]) -> str | None:
         return str(_open(info, self.row, "response_id"))
 
 
@@ -301,6 +308,7 @@ class ComplianceLog:
     async def resolve_reference(
         cls, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> ComplianceLog | None:
+        _service(info).authorize_read_logs()
         current = await info.context.loaders.get(load_logs).load(str(id))
         return cls.from_current(current) if current is not None else None
 
@@ -319,13 +327,18 @@ class ComplianceLog:
         transaction_id = self.current.log.transaction_id
         return Transaction(id=strawberry.ID(transaction_id)) if transaction_id else None
 
-    @strawberry.field(description="Details of the event (a JSON object); encrypted at rest.")
-    def log_details(self, info: Info[SubgraphContext, Any]) -> JSON:
+    @strawberry.field(
+        description="Details of the event (a JSON object); encrypted at rest; "
+        "needs the scope pii:read."
+    )
+    def log_details(self, info: Info[SubgraphContext, Any]) -> JSON | None:
         value: JSON = _open(info, self.current.revision, "log_details")
         return value
 
-    @strawberry.field(description="The provider's response id; encrypted at rest.")
-    def response_id(self, info: Info[SubgraphContext, Any]) -> str:
+    @strawberry.field(
+        description="The provider's response id; encrypted at rest; needs the scope pii:read."
+    )
+    def response_id(self, info: Info[SubgraphContext, Any]) -> str | None:
         return str(_open(info, self.current.revision, "response_id"))
 
     @strawberry.field(description="Every revision, oldest first; the last is the current one.")
@@ -412,6 +425,7 @@ class Query:
     async def compliance_log(
         self, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> ComplianceLog | None:
+        _service(info).authorize_read_logs()
         current = await info.context.loaders.get(load_logs).load(str(id))
         return ComplianceLog.from_current(current) if current is not None else None
 
@@ -419,6 +433,7 @@ class Query:
     async def compliance_log_revision(
         self, info: Info[SubgraphContext, Any], id: strawberry.ID, revision: int
     ) -> ComplianceLogRevision | None:
+        _service(info).authorize_read_logs()
         row = await ComplianceRepository(info.context.session).revision(str(id), revision)
         return ComplianceLogRevision.from_row(row) if row is not None else None
 
@@ -494,9 +509,6 @@ class Mutation:
     async def record_data_access(
         self, info: Info[SubgraphContext, Any], input: RecordDataAccessInput
     ) -> RecordedDataAccess:
-        require_role(
-            principal_of(info.context), {SERVICE, ADMIN}, action="record data access events"
-        )
         logs = await _service(info).record_data_access(
             DataAccessRecord(
                 event_id=str(input.event_id),

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crypto import EncryptionSession
+from crypto import EncryptionSession, Principal
 from subgraphs.kit import (
     Conflict,
     Issues,
@@ -30,7 +30,7 @@ from subgraphs.kit import (
     utcnow,
 )
 
-from . import rules
+from . import policy, rules
 from .chain import canonical_json, content_digest_input, link_hash
 from .domain import ComplianceEventType, ComplianceOutcome
 from .models import ComplianceLogRevisionRow, ComplianceLogRow
@@ -152,21 +152,35 @@ class ComplianceService:
         repository: ComplianceRepository,
         encryption: EncryptionSession,
         owners: Mapping[str, OwnerClient] | None = None,
+        *,
+        principal: Principal,
     ) -> None:
         self.repository = repository
         self.encryption = encryption
         self.owners = dict(owners or {})
+        self.principal = principal
+
+    # -- authorization (policy.py) ----------------------------------------------------------------
+
+    def authorize_read_logs(self) -> None:
+        """Refuse reading compliance logs (by id, as entities, under a subject)."""
+        policy.require_read_logs(self.principal)
+
+    def authorize_kyc_status(self, user_id: str) -> None:
+        policy.require_kyc_status(self.principal, user_id)
 
     # -- reads ------------------------------------------------------------------------------------
 
     async def list(
         self, filters: LogFilter, *, first: int | None, after: str | None
     ) -> Page[CurrentLog]:
+        policy.require_read_logs(self.principal)
         return await self.repository.page(filters, first=first, after=after)
 
     # -- writes -----------------------------------------------------------------------------------
 
     async def create(self, data: NewComplianceLog) -> CurrentLog:
+        policy.require_write(self.principal)
         self.encryption.remember_plaintext(data.response_id, data.log_details)
         issues = Issues()
         subjects = rules.check_subjects(
@@ -222,6 +236,7 @@ class ComplianceService:
         read this person's data"; the details hold who, which fields, when and the request id,
         never a value. The response id is the audit event's id.
         """
+        policy.require_record_data_access(self.principal)
         issues = Issues()
         rules.check_text(issues, "eventId", record.event_id, maximum=64)
         rules.check_text(issues, "subgraph", record.subgraph, maximum=MAX_PROVIDER)
@@ -275,6 +290,7 @@ class ComplianceService:
         )
 
     async def amend(self, amendment: ComplianceLogAmendment) -> CurrentLog:
+        policy.require_write(self.principal)
         unknown = set(amendment.changes) - set(AMENDABLE_FIELDS)
         if unknown:
             raise ValueError(f"not amendable: {sorted(unknown)}")

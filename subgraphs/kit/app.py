@@ -140,6 +140,7 @@ def create_app(
     encryption_services: EncryptionServices | None = None,
     owner_transport: httpx.AsyncBaseTransport | None = None,
     audit_sink: AuditSink | None = None,
+    local_audit_delivery: AuditSink | None = None,
 ) -> FastAPI:
     """Return the subgraph's FastAPI app.
 
@@ -147,7 +148,9 @@ def create_app(
     ``encryption_services`` and ``owner_transport`` are for tests and embedding: without them
     keys come from the environment (or development files) and owners are called over the network
     (the audit relay too, to ``settings.audit_url``, through the same transport).
-    ``audit_sink`` replaces the default outbox (the compliance subgraph records its own events).
+    ``audit_sink`` replaces the default outbox; ``local_audit_delivery`` makes the relay hand
+    outbox rows to this sink in-process instead of sending them to ``settings.audit_url`` (the
+    compliance subgraph appends its own events so, without calling itself over HTTP).
     """
     owner_urls = dict(owner_urls or {})
 
@@ -181,6 +184,8 @@ def create_app(
                     url=settings.audit_url,
                     signing_key=token_keys.signing_key,
                     interval=dt.timedelta(seconds=settings.audit_relay_interval_seconds),
+                    local_delivery=local_audit_delivery,
+                    encryption=services,
                 )
                 if sink.relays
                 else None

@@ -249,6 +249,8 @@ class AuditRelay:
         signing_key: Ed25519PrivateKey | None,
         interval: dt.timedelta,
         batch_size: int = 50,
+        local_delivery: AuditSink | None = None,
+        encryption: EncryptionServices | None = None,
     ) -> None:
         self.subgraph = subgraph
         self._database = database
@@ -258,6 +260,9 @@ class AuditRelay:
         self._interval = interval
         self._batch_size = batch_size
         self._wake = asyncio.Event()
+        # Compliance delivers its own events in-process (no HTTP to itself).
+        self._local_delivery = local_delivery
+        self._encryption = encryption
 
     def __repr__(self) -> str:
         return f"AuditRelay({self.subgraph!r}, {self._url!r})"
@@ -303,6 +308,8 @@ class AuditRelay:
             await session.commit()
 
     async def _send(self, row_id: str, payload: str) -> bool:
+        if self._local_delivery is not None:
+            return await self._deliver_locally(payload)
         if self._signing_key is None:
             log.error("audit relay has no signing key: set <PREFIX>_AUDIT_SIGNING_KEY")
             return False
@@ -333,6 +340,19 @@ class AuditRelay:
         if not acknowledged:
             log.warning("audit relay: compliance refused event (HTTP %s)", response.status_code)
         return acknowledged
+
+    async def _deliver_locally(self, payload: str) -> bool:
+        assert self._local_delivery is not None and self._encryption is not None
+        try:
+            async with self._database.session() as session:
+                await self._local_delivery.record(
+                    session, DataAccessEvent.from_json(payload), self._encryption
+                )
+                await session.commit()
+        except Exception as exc:  # kept pending and retried, like an unreachable compliance
+            log.warning("audit relay: local delivery failed (%s)", type(exc).__name__)
+            return False
+        return True
 
     async def run(self) -> None:
         """Relay until cancelled: after each request that wrote a row, and every interval."""

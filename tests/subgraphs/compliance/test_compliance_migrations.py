@@ -18,4 +18,4 @@ async def test_migrated_schema_matches_the_models(
     assert await migration_drift(engine, Base.metadata) == []
     async with engine.connect() as connection:
         version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0003_data_access_audit"
+    assert version == "0004_audit_outbox"
