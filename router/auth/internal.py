@@ -46,6 +46,16 @@ class InternalTokenSigner:
         self._key = private_key
         self._ttl = ttl_seconds
 
+    def mint_for_router(self, purpose: str) -> str:
+        """Return a token for the router's own requests (readiness probes): no role, no scope.
+
+        Subgraphs accept it as authenticated, and their policies grant a caller without a role
+        nothing beyond what needs no authorization (``{ __typename }``).
+        """
+        return mint_internal_token(
+            self._key, sub=f"router:{purpose}", roles=(), scope="", ttl=self._ttl
+        )
+
     def mint(self, caller: Caller, request_id: str | None) -> str:
         return mint_internal_token(
             self._key,

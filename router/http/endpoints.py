@@ -80,7 +80,10 @@ async def healthz(_request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     state = router_state(request)
     results = await check_subgraphs(
-        state.transport, state.subgraph_urls, state.settings.readiness_timeout
+        state.transport,
+        state.subgraph_urls,
+        state.settings.readiness_timeout,
+        _probe_context(request),
     )
     failed = {name: reason for name, reason in results.items() if reason is not None}
     body = {
@@ -88,6 +91,15 @@ async def readyz(request: Request) -> Response:
         "subgraphs": {name: reason or "ok" for name, reason in results.items()},
     }
     return _json(body, status_code=503 if failed else 200)
+
+
+def _probe_context(request: Request) -> RequestContext:
+    # Subgraphs refuse requests without an internal token: the probe carries the router's own
+    # (no role, no scope), minted by the security layer's signer (router/security/install.py).
+    signer = getattr(request.app.state, "internal_token_signer", None)
+    if signer is None:  # an app built without the security layer
+        return RequestContext()
+    return RequestContext(headers={"x-internal-token": signer.mint_for_router("readiness")})
 
 
 async def _execute(

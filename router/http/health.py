@@ -18,11 +18,15 @@ async def probe_subgraph(
     transport: SubgraphTransport,
     subgraph: str,
     timeout: float,  # noqa: ASYNC109
+    context: RequestContext | None = None,
 ) -> str | None:
-    """Return ``None`` when ``subgraph`` answers ``{ __typename }``, else why it does not."""
+    """Return ``None`` when ``subgraph`` answers ``{ __typename }``, else why it does not.
+
+    ``context`` carries the router's own internal token: subgraphs refuse requests without one.
+    """
     try:
         async with asyncio.timeout(timeout):
-            body = await transport.send(subgraph, dict(_PROBE), RequestContext())
+            body = await transport.send(subgraph, dict(_PROBE), context or RequestContext())
     except SubgraphUnavailable as exc:
         return exc.reason
     except TimeoutError:
@@ -37,8 +41,9 @@ async def check_subgraphs(
     transport: SubgraphTransport,
     subgraphs: Iterable[str],
     timeout: float,  # noqa: ASYNC109 - one bound per probe, not for the whole call
+    context: RequestContext | None = None,
 ) -> dict[str, str | None]:
     """Probe all ``subgraphs`` concurrently; map each name to ``None`` (ok) or its failure."""
     names = sorted(subgraphs)
-    results = await asyncio.gather(*(probe_subgraph(transport, n, timeout) for n in names))
+    results = await asyncio.gather(*(probe_subgraph(transport, n, timeout, context) for n in names))
     return dict(zip(names, results, strict=True))

@@ -57,10 +57,13 @@ def install_security(
             "forward_headers must not include 'authorization': subgraphs get the caller's "
             "identity in X-Internal-Token, never the caller's own token"
         )
+    signer = build_signer(settings)
+    # The router's own subgraph requests (readiness probes) sign with the same key.
+    app.state.internal_token_signer = signer
     app.add_middleware(
         SecurityMiddleware,
         verifier=build_verifier(settings, jwks_transport=jwks_transport),
-        signer=build_signer(settings),
+        signer=signer,
         limits=limits_from(settings),
         csrf_prevention=settings.csrf_prevention,
         graphiql=settings.graphiql_enabled,

@@ -55,6 +55,7 @@ class SecuredPlatform:
     secret: bytes
     subgraphs: dict[str, FastAPI]
     keys_dir: Path
+    router_app: FastAPI
     ids: Ids = field(default_factory=Ids)
 
     def headers(
@@ -199,7 +200,11 @@ async def secured_platform(folder: Path) -> AsyncIterator[SecuredPlatform]:
             )
         )
         platform = SecuredPlatform(
-            router, load_or_create_dev_secret(security.keys_dir), apps, security.keys_dir
+            router,
+            load_or_create_dev_secret(security.keys_dir),
+            apps,
+            security.keys_dir,
+            router_app,
         )
         await platform.seed()
         yield platform

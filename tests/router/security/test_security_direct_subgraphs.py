@@ -85,3 +85,19 @@ async def test_direct_calls_without_a_valid_internal_token_are_refused(
     status, body = await direct(platform, subgraph, {"x-internal-token": valid})
     assert status == 200 and not body.get("errors"), body
     assert all(value is not None for value in body["data"].values())
+
+
+async def test_readiness_probes_carry_the_routers_own_token(platform: SecuredPlatform) -> None:
+    response = await platform.router.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert response.json()["subgraphs"] == {name: "ok" for name in READS}
+
+
+async def test_a_probe_without_a_token_is_refused_by_the_subgraphs(
+    platform: SecuredPlatform,
+) -> None:
+    from router.http.health import check_subgraphs
+
+    transport = platform.router_app.state.router.transport
+    results = await check_subgraphs(transport, sorted(READS), 5.0)
+    assert results == {name: "answered { __typename } with errors" for name in READS}
