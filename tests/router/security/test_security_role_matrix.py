@@ -292,16 +292,11 @@ def expected_of(subgraph: str) -> dict[str, dict[str, str]]:
     }
 
 
-POLICY_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="the compliance subgraph's policy (subgraph side of issue 6) has not landed: every "
-    "role may still read and write compliance logs; strict, so this fails once it lands",
-)
 SUBGRAPHS = [
     "users",
     "investments",
     "transactions",
-    pytest.param("compliance", marks=POLICY_PENDING),
+    "compliance",
 ]
 
 
@@ -404,7 +399,8 @@ async def _patch_transaction(
 
 async def _patch_log(p: SecuredPlatform) -> tuple[str, str, dict[str, Any] | None, dict[str, str]]:
     log_id = await p.new_log(p.ids.own_user)
-    return "PATCH", f"/api/compliance/{log_id}", {"version": 1, "performed_by": "analyst"}, {}
+    body = {"version": 1, "performed_by": "analyst", "outcome": "CLEAR"}
+    return "PATCH", f"/api/compliance/{log_id}", body, {}
 
 
 def _user_body(p: SecuredPlatform) -> dict[str, Any]:
