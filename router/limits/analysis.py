@@ -152,13 +152,29 @@ def _defaults(operation: OperationDefinitionNode) -> dict[str, int]:
     return defaults
 
 
-@lru_cache(maxsize=1024)
+# Documents longer than this are measured every time rather than cached: a cache of 1024 entries
+# of up to a request body each (comments do not count as tokens) would hold far too much memory.
+_CACHED_LENGTH = 64 * 1024
+
+
 def analyse(query: str, max_tokens: int | None) -> DocumentFacts | None:
     """Measure ``query``; ``None`` if it does not parse (the gateway reports why).
 
     Raises :class:`TooManyTokens` when the document has more than ``max_tokens`` tokens; parsing
-    stops at the limit, so an enormous document costs no more than a legal one.
+    stops at the limit, so an enormous document costs no more than a legal one. Results are
+    cached per document text (documents up to 64 KiB).
     """
+    if len(query) > _CACHED_LENGTH:
+        return _analyse(query, max_tokens)
+    return _cached(query, max_tokens)
+
+
+@lru_cache(maxsize=1024)
+def _cached(query: str, max_tokens: int | None) -> DocumentFacts | None:
+    return _analyse(query, max_tokens)
+
+
+def _analyse(query: str, max_tokens: int | None) -> DocumentFacts | None:
     try:
         document = parse(query, no_location=True, max_tokens=max_tokens)
     except GraphQLSyntaxError as exc:

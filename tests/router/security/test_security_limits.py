@@ -88,6 +88,15 @@ def test_analysis_is_cached_per_document() -> None:
     assert analyse("{ cached { a } }", 100) is first
 
 
+def test_long_documents_are_measured_but_not_kept() -> None:
+    # Comments are not tokens: a long document can stay under the token limit.
+    query = "#" + "x" * 70_000 + "\n{ a { b } }"
+    first = analyse(query, 100)
+    assert first is not None and first.select(None) is not None
+    assert first.select(None).depth == 2  # type: ignore[union-attr]
+    assert analyse(query, 100) is not first
+
+
 @pytest.mark.parametrize(
     ("method", "headers", "risky"),
     [
