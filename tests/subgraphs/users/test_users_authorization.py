@@ -121,7 +121,7 @@ async def test_sensitive_fields_need_pii_read(
     assert {error["extensions"]["code"] for error in errors} == {"FORBIDDEN"}
     assert {error["extensions"]["reason"] for error in errors} == {"SCOPE"}
     body = json.dumps(result.body).lower()
-    assert "example.com" not in body and "85000" not in body
+    assert "example.com" not in body and "85000.00" not in body
     # Nothing was decrypted, so nothing is audited for this read.
     assert await _outbox(users_app, request_id=None, sub=without_scope.sub) == []
 
