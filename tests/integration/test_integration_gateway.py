@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 import httpx
-import pytest
 
 from crypto import INTERNAL_TOKEN_HEADER
 from router.composition import compose, fetch_subgraphs
@@ -210,12 +209,6 @@ async def test_a_stopped_subgraph_gives_partial_data_and_errors(
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router /readyz probes each subgraph with `{ __typename }` without an X-Internal-Token "
-    "(router/http/health.py sends RequestContext() with no headers); since the subgraphs require "
-    "one (kit authentication), every probe gets 401 and the router is never ready. Reported.",
-)
 async def test_readiness_names_the_stopped_subgraph(system: IntegrationSystem) -> None:
     async with httpx.AsyncClient(base_url=system.router_url) as client:
         ready = await client.get("/readyz")
