@@ -30,6 +30,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from router.execution import Executor, RequestContext, Shaper, SubgraphTransport
+from router.execution.shaping import place_fetch_failures
 from router.planning import (
     OperationNotFound,
     PlanningError,
@@ -343,6 +344,8 @@ class Gateway:
             for error in result.errors or ():
                 state.errors.append(dict(error.formatted))
         data = prepared.shaper.shape(state.data, coerced, state.errors)
+        if state.fetch_failures:
+            state.errors = place_fetch_failures(data, state.errors, state.fetch_failures)
         response: dict[str, Any] = {"data": data}
         if state.errors:
             response["errors"] = state.errors

@@ -3,7 +3,9 @@
 Entity fetches collect the objects at their flatten path, turn them into deduplicated
 representations, send one `_entities` request, and merge each answer into every object that
 produced its representation. Subgraph errors are re-pathed onto client response paths; a failing
-subgraph becomes an error entry, never an exception.
+subgraph becomes an error entry, never an exception. A fetch that fails as a whole (unreachable,
+HTTP error, or answered with errors and no data) is reported as field errors (GraphQL spec 7.1.2):
+one error per field the fetch was to resolve, at that field's response path, as Hive Gateway does.
 """
 
 from __future__ import annotations
@@ -12,9 +14,17 @@ import asyncio
 import logging
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
+from graphql import (
+    FieldNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    parse,
+)
 
 from router.execution.merge import Path, merge_into, objects_at, paths_at
 from router.execution.transport import RequestContext, SubgraphTransport, SubgraphUnavailable
@@ -41,6 +51,9 @@ class ExecutionState:
     coerced: Mapping[str, Any] = field(default_factory=dict)  # with defaults: for conditions
     data: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # ids of the errors put at the fields of a failed fetch: kept only where the client asked
+    # for that field (a fetch also resolves keys and requirements the client never sees)
+    fetch_failures: set[int] = field(default_factory=set)
 
 
 class _Missing(Exception):
@@ -91,6 +104,49 @@ def _unavailable_error(subgraph: str, reason: str) -> dict[str, Any]:
         "message": f"HTTP fetch failed from '{subgraph}': {reason}",
         "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "service": subgraph},
     }
+
+
+def _keys_of(selection_set: SelectionSetNode, out: dict[str, None]) -> None:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value != "__typename":
+                out[selection.alias.value if selection.alias else selection.name.value] = None
+        elif isinstance(selection, InlineFragmentNode):
+            _keys_of(selection.selection_set, out)
+
+
+@lru_cache(maxsize=512)
+def response_keys(operation: str) -> Mapping[str | None, tuple[str, ...]]:
+    """Return the response keys a fetch resolves: None for a root fetch, else by entity type.
+
+    Only needed when a fetch fails, so the sent document is parsed then (and cached).
+    """
+    definition = parse(operation).definitions[0]
+    assert isinstance(definition, OperationDefinitionNode)
+    selection_set = definition.selection_set
+    first = selection_set.selections[0]
+    if not (isinstance(first, FieldNode) and first.name.value == "_entities"):
+        keys: dict[str, None] = {}
+        _keys_of(selection_set, keys)
+        return {None: tuple(keys)}
+    by_type: dict[str | None, dict[str, None]] = {}
+    assert first.selection_set is not None
+    for selection in first.selection_set.selections:
+        if isinstance(selection, InlineFragmentNode) and selection.type_condition is not None:
+            found = by_type.setdefault(selection.type_condition.name.value, {})
+            _keys_of(selection.selection_set, found)
+    return {name: tuple(keys) for name, keys in by_type.items()}
+
+
+def _failure_copies(error: dict[str, Any], paths: list[Path], state: ExecutionState) -> None:
+    """Report `error` once at each path (a fetch that failed as a whole), or once without."""
+    if not paths:
+        state.errors.append(error)
+        return
+    for path in paths:
+        copy = {**error, "path": list(path)}
+        state.errors.append(copy)
+        state.fetch_failures.add(id(copy))
 
 
 def _subgraph_error(error: Any, subgraph: str, path: Path | None) -> dict[str, Any]:
@@ -146,20 +202,18 @@ class Executor:
 
     async def _send(
         self, fetch: Fetch, variables: dict[str, Any], state: ExecutionState
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any]:
+        """Return the subgraph's response; a failed request becomes one without data."""
         payload = {"query": fetch.operation, "variables": variables}
         try:
             response = await self.transport.send(fetch.subgraph, payload, state.context)
         except SubgraphUnavailable as exc:
-            state.errors.append(_unavailable_error(fetch.subgraph, exc.reason))
-            return None
+            return {"errors": [_unavailable_error(fetch.subgraph, exc.reason)]}
         except Exception as exc:  # a transport bug must not lose the other subgraphs' data
             logger.exception("transport failed for subgraph %s", fetch.subgraph)
-            state.errors.append(_unavailable_error(fetch.subgraph, type(exc).__name__))
-            return None
+            return {"errors": [_unavailable_error(fetch.subgraph, type(exc).__name__)]}
         if not isinstance(response, dict):
-            state.errors.append(_unavailable_error(fetch.subgraph, "malformed response"))
-            return None
+            return {"errors": [_unavailable_error(fetch.subgraph, "malformed response")]}
         return response
 
     @staticmethod
@@ -174,16 +228,20 @@ class Executor:
         if self._excluded(fetch, state):
             return
         response = await self._send(fetch, self._variables(fetch, state), state)
-        if response is None:
-            return
         data = response.get("data")
         if isinstance(data, dict):
             merge_into(state.data, data, self.object_types)
+        failed: list[Path] | None = None
         for error in response.get("errors") or ():
             path = error.get("path") if isinstance(error, dict) else None
-            state.errors.append(
-                _subgraph_error(error, fetch.subgraph, tuple(path) if path else None)
-            )
+            shaped = _subgraph_error(error, fetch.subgraph, tuple(path) if path else None)
+            if path or isinstance(data, dict):
+                state.errors.append(shaped)
+                continue
+            # no data at all: the error is every root field's that this fetch was to resolve
+            if failed is None:
+                failed = [(key,) for key in response_keys(fetch.operation).get(None, ())]
+            _failure_copies(shaped, failed, state)
 
     async def _entity_fetch(self, flatten: Flatten, state: ExecutionState) -> None:
         fetch = flatten.node
@@ -218,8 +276,6 @@ class Executor:
         variables = self._variables(fetch, state)
         variables["representations"] = representations
         response = await self._send(fetch, variables, state)
-        if response is None:
-            return
         data = response.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
         if isinstance(entities, list):
@@ -231,8 +287,36 @@ class Executor:
         errors = response.get("errors")
         if errors:
             paths = paths_at(state.data, flatten.path)
+            failed: list[Path] | None = None
             for error in errors:
-                self._entity_error(error, fetch.subgraph, targets, paths, state)
+                if isinstance(entities, list) or (isinstance(error, dict) and error.get("path")):
+                    self._entity_error(error, fetch.subgraph, targets, paths, state)
+                    continue
+                if failed is None:
+                    failed = self._entity_fields(fetch, by_type, targets, paths)
+                _failure_copies(_subgraph_error(error, fetch.subgraph, None), failed, state)
+
+    @staticmethod
+    def _entity_fields(
+        fetch: Fetch,
+        by_type: Mapping[str, EntityType],
+        targets: list[list[dict[str, Any]]],
+        paths: dict[int, list[Path]],
+    ) -> list[Path]:
+        """Response paths of every field a failed entity fetch was to fill, in response order."""
+        keys = response_keys(fetch.operation)
+        fields_of: dict[int, tuple[str, ...]] = {}
+        for objects in targets:
+            for obj in objects:
+                typename = str(obj.get("__typename"))
+                entity = by_type[typename]
+                fields_of[id(obj)] = keys.get(entity.representation or typename, ())
+        found: list[Path] = []
+        for identity, object_paths in paths.items():  # in response order
+            fields = fields_of.get(identity)
+            if fields:
+                found.extend((*at, key) for at in object_paths for key in fields)
+        return found
 
     @staticmethod
     def _entity_error(

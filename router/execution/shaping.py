@@ -387,3 +387,63 @@ class _Run:
         if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType | GraphQLAbstractType):
             return self.object(value, type_.name, selection_sets, path)
         return value
+
+
+def _reached(data: Any, path: list[Any]) -> int:
+    """How many segments of `path` the shaped `data` has (len(path): all, or lost to nulls)."""
+    value = data
+    for depth, segment in enumerate(path):
+        if value is None:
+            return len(path)  # an ancestor was nulled: the position was asked for
+        if isinstance(value, dict):
+            present = segment in value
+        else:
+            present = isinstance(value, list) and isinstance(segment, int) and segment < len(value)
+        if not present:
+            return depth
+        value = value[segment]
+    return len(path)
+
+
+def place_fetch_failures(
+    data: Any, errors: list[dict[str, Any]], failures: set[int]
+) -> list[dict[str, Any]]:
+    """Keep the field errors of failed fetches (ids in `failures`) where the client can see them.
+
+    A fetch also resolves keys and requirements the client did not ask for. An error at such a
+    field moves up to the deepest position the client has (the object a later fetch could not
+    complete for want of it), once per message there, unless an error of a failed fetch
+    already sits at or below that position; so a failure never leaves a null unexplained.
+    """
+    covered: set[tuple[Any, ...]] = set()
+    placed: list[tuple[dict[str, Any], int]] = []
+    for error in errors:
+        if id(error) in failures:
+            path = error["path"]
+            depth = _reached(data, path)
+            placed.append((error, depth))
+            if depth == len(path):
+                covered.update(tuple(path[:end]) for end in range(len(path) + 1))
+    out: list[dict[str, Any]] = []
+    moved: set[tuple[Any, ...]] = set()
+    position = 0
+    for error in errors:
+        if id(error) not in failures:
+            out.append(error)
+            continue
+        error, depth = placed[position]
+        position += 1
+        path = error["path"]
+        if depth == len(path):
+            out.append(error)
+            continue
+        at = tuple(path[:depth])
+        if at in covered or (at, error["message"]) in moved:
+            continue
+        moved.add((at, error["message"]))
+        out.append({**error, "path": list(at)} if at else _without_path(error))
+    return out
+
+
+def _without_path(error: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in error.items() if key != "path"}

@@ -269,16 +269,9 @@ OPERATIONS: dict[str, Callable[[Seed], Operation]] = {
 }
 
 
-# Known difference, reported to the router engine's owner (not masked: these tests fail the day
-# it changes, and must then lose their xfail).
-FETCH_ERRORS_WITHOUT_PATH = (
-    "router engine: when a whole subgraph fetch fails (subgraph unreachable, or a request-level "
-    "error such as a variable the subgraph cannot coerce, answered without data), our router "
-    "passes the fetch's errors on without `path` and adds a 'Cannot return null for "
-    "non-nullable field' error where the null propagates; Hive Gateway reports one error per "
-    "field the fetch was to resolve, at that field's path (GraphQL spec 7.1.2 field errors)"
-)
-KNOWN_DIFFERENCES = {"float for a decimal, refused by the subgraph": FETCH_ERRORS_WITHOUT_PATH}
+# Known differences (operation name -> reason), reported to the router engine's owner; not masked:
+# such a test fails the day the difference goes, and must then lose its xfail. None at present.
+KNOWN_DIFFERENCES: dict[str, str] = {}
 
 EXPECTED_ERRORS = {
     "float for a decimal, refused by the subgraph",
@@ -359,7 +352,6 @@ async def test_same_partial_data_with_a_subgraph_stopped(
     assert mine.errors and theirs.errors
 
 
-@pytest.mark.xfail(strict=True, reason=FETCH_ERRORS_WITHOUT_PATH)
 async def test_same_errors_with_a_subgraph_stopped(
     seed: Seed,
     system: IntegrationSystem,
