@@ -1,8 +1,14 @@
 """``python -m router.composition``: compose the supergraph from schema files or live subgraphs.
 
     python -m router.composition --from-files schema/ --out schema/supergraph.graphql
-    python -m router.composition --from-urls users=http://127.0.0.1:4001/graphql ... --out -
+    WEALTHTECH_INTERNAL_TOKEN=... python -m router.composition \
+        --from-urls users=http://127.0.0.1:4001/graphql ... --out -
     python -m router.composition --from-files schema/ --check schema/supergraph.graphql
+
+The subgraphs require an internal token (docs/security.md): ``--from-urls`` sends the one given
+by ``--internal-token`` or, better (not visible in the process list), by the environment variable
+``WEALTHTECH_INTERNAL_TOKEN`` (the same one a standard gateway in front of them uses), minted with
+``wealthtech token --internal``.
 
 Exit codes: 0 composed (or up to date), 1 composition failed (each problem printed with its code),
 2 bad usage or unreadable input, 3 ``--check`` found the file stale.
@@ -12,12 +18,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import CompositionError, SubgraphFetchError, compose
 from .sources import fetch_subgraphs, load_subgraphs_from_dir
+
+INTERNAL_TOKEN_ENV = "WEALTHTECH_INTERNAL_TOKEN"  # noqa: S105 - a variable name, not a secret
 
 
 def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
@@ -46,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch each subgraph's SDL with { _service { sdl } }",
     )
     parser.add_argument(
+        "--internal-token",
+        metavar="TOKEN",
+        help=f"X-Internal-Token for --from-urls (default: ${INTERNAL_TOKEN_ENV})",
+    )
+    parser.add_argument(
         "--url",
         metavar="NAME=URL",
         action="append",
@@ -66,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.from_files is not None:
             sources = load_subgraphs_from_dir(args.from_files, _pairs(args.url, "--url"))
         else:
-            sources = asyncio.run(fetch_subgraphs(_pairs(args.from_urls, "--from-urls")))
+            token = args.internal_token or os.environ.get(INTERNAL_TOKEN_ENV) or None
+            urls = _pairs(args.from_urls, "--from-urls")
+            sources = asyncio.run(fetch_subgraphs(urls, internal_token=token))
     except (ValueError, OSError, SubgraphFetchError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,7 +1,8 @@
 """Where subgraph SDLs come from: ``schema/*.graphql`` files or a running subgraph's ``_service``.
 
 Fetching is the one place composition does I/O; it happens before composition, never while the
-router serves requests.
+router serves requests. The subgraphs refuse a request without an internal token
+(docs/security.md), so a fetch sends one (``wealthtech token --internal``) as ``X-Internal-Token``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from crypto.internal_token import INTERNAL_TOKEN_HEADER
 
 from ._compose import SubgraphSource
 from .errors import SubgraphFetchError
@@ -53,20 +56,34 @@ def load_subgraphs_from_dir(
 
 
 async def fetch_subgraph(
-    name: str, url: str, *, client: httpx.AsyncClient | None = None, timeout_seconds: float = 10.0
+    name: str,
+    url: str,
+    *,
+    client: httpx.AsyncClient | None = None,
+    timeout_seconds: float = 10.0,
+    internal_token: str | None = None,
 ) -> SubgraphSource:
-    """Ask a running subgraph for its SDL with ``{ _service { sdl } }``."""
+    """Ask a running subgraph for its SDL with ``{ _service { sdl } }``.
+
+    ``internal_token`` is sent as the ``X-Internal-Token`` header the subgraphs require.
+    """
     if client is None:
         async with httpx.AsyncClient(timeout=timeout_seconds) as own_client:
-            return await fetch_subgraph(name, url, client=own_client)
+            return await fetch_subgraph(name, url, client=own_client, internal_token=internal_token)
+    headers = {"accept": "application/graphql-response+json, application/json"}
+    if internal_token:
+        headers[INTERNAL_TOKEN_HEADER] = internal_token
     try:
         response = await client.post(
             url,
             json={"query": SERVICE_SDL_QUERY, "operationName": "SubgraphSdl"},
-            headers={"accept": "application/graphql-response+json, application/json"},
+            headers=headers,
         )
     except httpx.HTTPError as exc:
         raise SubgraphFetchError(name, url, f"{type(exc).__name__}: {exc}") from exc
+    if response.status_code in (401, 403):
+        hint = "" if internal_token else " (no internal token sent: see --internal-token)"
+        raise SubgraphFetchError(name, url, f"HTTP {response.status_code}{hint}")
     if response.status_code != 200:
         raise SubgraphFetchError(name, url, f"HTTP {response.status_code}")
     try:
@@ -95,13 +112,17 @@ async def fetch_subgraphs(
     *,
     client: httpx.AsyncClient | None = None,
     timeout_seconds: float = 10.0,
+    internal_token: str | None = None,
 ) -> list[SubgraphSource]:
     """Fetch several subgraphs' SDLs concurrently, in the order of ``urls``."""
     if client is None:
         async with httpx.AsyncClient(timeout=timeout_seconds) as own_client:
-            return await fetch_subgraphs(urls, client=own_client)
+            return await fetch_subgraphs(urls, client=own_client, internal_token=internal_token)
     return list(
         await asyncio.gather(
-            *(fetch_subgraph(name, url, client=client) for name, url in urls.items())
+            *(
+                fetch_subgraph(name, url, client=client, internal_token=internal_token)
+                for name, url in urls.items()
+            )
         )
     )
