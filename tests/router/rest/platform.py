@@ -54,14 +54,23 @@ def _sqlite(folder: Path, name: str) -> str:
 
 
 def subgraph_apps(folder: Path, owners_down: set[str]) -> dict[str, FastAPI]:
-    """Build the four real subgraph apps on SQLite files in ``folder``, owners wired by host."""
+    """Build the four real subgraph apps on SQLite files in ``folder``, owners wired by host.
+
+    The audit relays stay off: their DATA_ACCESS events would interleave with the compliance
+    chain these tests inspect, and would otherwise be sent to whatever listens on port 4004.
+    """
     users = create_users_app(
-        UsersSettings(database_url=_sqlite(folder, "users"), data_dir=folder),
+        UsersSettings(
+            database_url=_sqlite(folder, "users"), data_dir=folder, audit_relay_enabled=False
+        ),
         encryption_services=make_encryption_services("users"),
     )
     investments = create_investments_app(
         InvestmentsSettings(
-            database_url=_sqlite(folder, "investments"), data_dir=folder, users_url=_url("users")
+            database_url=_sqlite(folder, "investments"),
+            audit_relay_enabled=False,
+            data_dir=folder,
+            users_url=_url("users"),
         ),
         encryption_services=make_encryption_services("investments"),
         owner_transport=OwnerTransport({"users": users}, owners_down),
@@ -69,6 +78,7 @@ def subgraph_apps(folder: Path, owners_down: set[str]) -> dict[str, FastAPI]:
     transactions = create_transactions_app(
         TransactionsSettings(
             database_url=_sqlite(folder, "transactions"),
+            audit_relay_enabled=False,
             data_dir=folder,
             investments_url=_url("investments"),
         ),
@@ -78,6 +88,7 @@ def subgraph_apps(folder: Path, owners_down: set[str]) -> dict[str, FastAPI]:
     compliance = create_compliance_app(
         ComplianceSettings(
             database_url=_sqlite(folder, "compliance"),
+            audit_relay_enabled=False,
             data_dir=folder,
             users_url=_url("users"),
             investments_url=_url("investments"),
