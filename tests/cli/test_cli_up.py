@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from subgraphs.kit.keys import key_variable_names
-from tests.running_system import ROOT, free_port
+from tests.running_system import ROOT, free_port, mint_token
 from wealthtech_cli.schema_files import SUPERGRAPH_FILE, render_schema_files
 from wealthtech_cli.services import ROUTER, SUBGRAPHS
 
@@ -61,8 +61,12 @@ def test_up_starts_everything_on_first_run_and_ctrl_c_stops_it_all(tmp_path: Pat
             line = lines.get(timeout=120)
             assert line, f"wealthtech up exited during start-up: {printed}"
             printed.append(line)
+        query = {"query": "{ users { edges { node { id } } } }"}
+        # Callers authenticate: a development token from `wealthtech token` opens the API.
+        assert httpx.post(f"{router}/graphql", json=query).status_code == 401
+        token = mint_token(env)
         answer = httpx.post(
-            f"{router}/graphql", json={"query": "{ users { edges { node { id } } } }"}
+            f"{router}/graphql", json=query, headers={"authorization": f"Bearer {token}"}
         )
         assert answer.json() == {"data": {"users": {"edges": []}}}
         # First run: a database and development keys per subgraph were made in the data folder.
