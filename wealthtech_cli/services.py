@@ -72,6 +72,11 @@ def service_environment(
     by_name = {s.name: s for s in SUBGRAPHS}
     for setting, owner in service.owners:
         env.setdefault(f"{service.env_prefix}{setting}", by_name[owner].base_url(env) + "/graphql")
+    if service in SUBGRAPHS:
+        # Every subgraph relays its DATA_ACCESS audit events to compliance: follow its port too.
+        env.setdefault(
+            f"{service.env_prefix}AUDIT_URL", by_name["compliance"].base_url(env) + "/graphql"
+        )
     if service is ROUTER:
         for subgraph in SUBGRAPHS:
             key = f"ROUTER_SUBGRAPH_URL_{subgraph.name.upper()}"
