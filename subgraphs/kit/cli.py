@@ -19,6 +19,7 @@ from pathlib import Path
 from alembic import command
 from fastapi import FastAPI
 
+from .database import prepare_sqlite_folder
 from .migrations import alembic_config, upgrade_sync
 from .schema import SubgraphSchema, export_sdl, write_sdl
 from .settings import SubgraphSettings
@@ -60,6 +61,7 @@ def run_cli(
         upgrade_sync(settings.resolved_database_url(), migrations_dir)
         return 0
     if options.command == "revision":
+        prepare_sqlite_folder(settings.resolved_database_url())
         config = alembic_config(settings.resolved_database_url(), migrations_dir)
         command.revision(config, message=options.message, autogenerate=options.autogenerate)
         return 0

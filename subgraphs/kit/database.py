@@ -30,7 +30,9 @@ __all__ = [
     "RecordMixin",
     "SerialisedAsyncSession",
     "UTCDateTime",
+    "create_engine_for",
     "make_metadata",
+    "prepare_sqlite_folder",
     "utcnow",
 ]
 
@@ -160,21 +162,46 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def prepare_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite database file (SQLite creates the file, not its folder).
+
+    A fresh checkout has no data folder yet; every path that opens the database (the app, the
+    ``migrate`` and ``revision`` commands) calls this first. Other backends are left alone.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine_for(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Return the async engine of a subgraph database (the only way the kit builds one).
+
+    ``hide_parameters``: a failing statement's exception (and the log line made from it) would
+    otherwise list the statement's parameters, which include personal data that is not
+    encrypted (names) and the blind indexes.
+    """
+    prepare_sqlite_folder(url)
+    is_sqlite = make_url(url).get_backend_name() == "sqlite"
+    connect_args: dict[str, Any] = {"timeout": 30} if is_sqlite else {}
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        connect_args=connect_args,
+        pool_pre_ping=not is_sqlite,
+        hide_parameters=True,
+    )
+    if is_sqlite:
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+    return engine
+
+
 class Database:
     """One subgraph's async engine and session factory, owned by the app's lifespan."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
-        parsed = make_url(url)
         self.url = url
-        self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        connect_args: dict[str, Any] = {"timeout": 30} if self.is_sqlite else {}
-        self.engine: AsyncEngine = create_async_engine(
-            url, echo=echo, connect_args=connect_args, pool_pre_ping=not self.is_sqlite
-        )
-        if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _configure_sqlite)
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self.engine: AsyncEngine = create_engine_for(url, echo=echo)
         self.sessionmaker = async_sessionmaker(
             self.engine,
             class_=SerialisedAsyncSession,

@@ -18,7 +18,9 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .database import create_engine_for, prepare_sqlite_folder
 
 __all__ = ["alembic_config", "migration_drift", "run_alembic_env", "upgrade", "upgrade_sync"]
 
@@ -47,6 +49,7 @@ async def upgrade(engine: AsyncEngine, migrations_dir: Path, revision: str = "he
 
 def upgrade_sync(database_url: str, migrations_dir: Path, revision: str = "head") -> None:
     """Apply migrations from a command line (opens and closes its own engine)."""
+    prepare_sqlite_folder(database_url)  # a fresh machine has no data folder yet
     command.upgrade(alembic_config(database_url, migrations_dir), revision)
 
 
@@ -63,7 +66,7 @@ def _configure_and_run(connection: Connection, target_metadata: MetaData) -> Non
 
 
 async def _run_with_own_engine(url: str, target_metadata: MetaData) -> None:
-    engine = create_async_engine(url)
+    engine = create_engine_for(url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_configure_and_run, target_metadata)

@@ -3,7 +3,8 @@
 * a subgraph imports the kit and itself, never another subgraph; the kit imports no subgraph;
 * only the request's unit of work commits (services and repositories never call ``commit()``);
 * no ``float`` in subgraph code: money, quantities and prices are ``Decimal``;
-* no engine is created at import time (module level).
+* no engine is created at import time (module level);
+* engines are built only by ``kit.database.create_engine_for`` (``hide_parameters=True``).
 """
 
 from __future__ import annotations
@@ -89,6 +90,28 @@ def test_no_engine_at_import_time(package: str) -> None:
             for node in ast.walk(statement):
                 if isinstance(node, ast.Call):
                     name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-                    if name in {"create_async_engine", "create_engine", "Database"}:
+                    if name in {
+                        "create_async_engine",
+                        "create_engine",
+                        "create_engine_for",
+                        "Database",
+                    }:
+                        offences.append(f"{path.relative_to(SUBGRAPHS)}:{node.lineno}")
+    assert offences == []
+
+
+def test_engines_are_built_in_one_place() -> None:
+    # Every engine must hide statement parameters from its errors (personal data); one builder
+    # guarantees it, so nothing else in the subgraphs may call SQLAlchemy's engine factories.
+    builder = SUBGRAPHS / "kit" / "database.py"
+    offences = []
+    for package in PACKAGES:
+        for path in _sources(package):
+            if path == builder:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call):
+                    name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                    if name in {"create_async_engine", "create_engine"}:
                         offences.append(f"{path.relative_to(SUBGRAPHS)}:{node.lineno}")
     assert offences == []
