@@ -15,7 +15,7 @@ from crypto import EncryptionServices, Principal
 from subgraphs.kit import SERVICE, DataAccessEvent
 
 from .repository import ComplianceRepository
-from .service import AccessedEntity, ComplianceService, DataAccessRecord
+from .service import ComplianceService
 
 __all__ = ["LocalAuditSink"]
 
@@ -34,16 +34,4 @@ class LocalAuditSink:
         service = ComplianceService(
             ComplianceRepository(session), encryption.session(), principal=SELF
         )
-        await service.record_data_access(
-            DataAccessRecord(
-                event_id=event.event_id,
-                subgraph=event.subgraph,
-                occurred_at=event.occurred_at,
-                request_id=event.request_id,
-                principal_sub=event.principal_sub,
-                principal_roles=event.principal_roles,
-                accessed=tuple(
-                    AccessedEntity(item.entity, item.id, item.fields) for item in event.accessed
-                ),
-            )
-        )
+        await service.record_data_access(event)

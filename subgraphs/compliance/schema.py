@@ -21,7 +21,9 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from subgraphs.kit import (
+    AccessedEntity,
     Connection,
+    DataAccessEvent,
     Page,
     SubgraphContext,
     check_page_size,
@@ -34,13 +36,7 @@ from subgraphs.kit import (
 from .domain import ComplianceEventType, ComplianceOutcome, KycStatus, kyc_status_of
 from .models import ComplianceLogRevisionRow, ComplianceLogRow
 from .repository import ComplianceRepository, CurrentLog, LogFilter, ParentPageKey
-from .service import (
-    AccessedEntity,
-    ComplianceLogAmendment,
-    ComplianceService,
-    DataAccessRecord,
-    NewComplianceLog,
-)
+from .service import ComplianceLogAmendment, ComplianceService, NewComplianceLog
 
 __all__ = ["schema"]
 
@@ -510,7 +506,7 @@ class Mutation:
         self, info: Info[SubgraphContext, Any], input: RecordDataAccessInput
     ) -> RecordedDataAccess:
         logs = await _service(info).record_data_access(
-            DataAccessRecord(
+            DataAccessEvent(
                 event_id=str(input.event_id),
                 subgraph=input.subgraph,
                 occurred_at=input.occurred_at,

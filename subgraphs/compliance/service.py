@@ -11,7 +11,6 @@ never commits.
 from __future__ import annotations
 
 import builtins
-import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +18,9 @@ from typing import Any
 
 from crypto import EncryptionSession, Principal
 from subgraphs.kit import (
+    AccessedEntity,
     Conflict,
+    DataAccessEvent,
     Issues,
     NotFound,
     OwnerClient,
@@ -40,10 +41,8 @@ __all__ = [
     "AMENDABLE_FIELDS",
     "LOG_ID_PREFIX",
     "REVISION_ID_PREFIX",
-    "AccessedEntity",
     "ComplianceLogAmendment",
     "ComplianceService",
-    "DataAccessRecord",
     "NewComplianceLog",
     "audit_key",
 ]
@@ -106,28 +105,6 @@ class ComplianceLogAmendment:
     version: int
     performed_by: str
     changes: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class AccessedEntity:
-    """One entity whose sensitive fields an operation decrypted (from the access audit)."""
-
-    entity: str
-    id: str
-    fields: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DataAccessRecord:
-    """One DATA_ACCESS audit event, as the kit's audit relay (or local sink) sends it."""
-
-    event_id: str
-    subgraph: str
-    occurred_at: dt.datetime
-    request_id: str | None
-    principal_sub: str
-    principal_roles: tuple[str, ...]
-    accessed: tuple[AccessedEntity, ...]
 
 
 def audit_key(event_id: str, entity: str, entity_id: str) -> str:
@@ -226,7 +203,7 @@ class ComplianceService:
         await self.repository.flush()
         return CurrentLog(log, revision)
 
-    async def record_data_access(self, record: DataAccessRecord) -> builtins.list[CurrentLog]:
+    async def record_data_access(self, record: DataAccessEvent) -> builtins.list[CurrentLog]:
         """Append one DATA_ACCESS log per accessed entity; a re-sent event adds nothing.
 
         The audit comes from a trusted service after the owner itself served the data, so the
@@ -444,7 +421,7 @@ class ComplianceService:
         issues.raise_if_any()
 
 
-def _audit_details(record: DataAccessRecord, item: AccessedEntity) -> dict[str, Any]:
+def _audit_details(record: DataAccessEvent, item: AccessedEntity) -> dict[str, Any]:
     return {
         "source": "access-audit",
         "subgraph": record.subgraph,

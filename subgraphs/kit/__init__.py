@@ -21,7 +21,14 @@ these modules use the kit:
 """
 
 from .app import SubgraphState, create_app
-from .audit import AuditRelay, AuditSink, DataAccessEvent, OutboxSink, audit_outbox_table
+from .audit import (
+    AccessedEntity,
+    AuditRelay,
+    AuditSink,
+    DataAccessEvent,
+    OutboxSink,
+    audit_outbox_table,
+)
 from .authorization import (
     ADMIN,
     ADVISOR,
@@ -86,6 +93,7 @@ __all__ = [
     "PII_READ",
     "SERVICE",
     "STAFF",
+    "AccessedEntity",
     "AuditRelay",
     "AuditSink",
     "BadUserInput",
