@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.exc import StaleDataError
 
-from subgraphs.kit import Conflict, Page, check_page_size, decode_cursor, utcnow
+from subgraphs.kit import Page, StaleVersion, check_page_size, decode_cursor, utcnow
 
 from .chain import GENESIS_HASH
 from .domain import KYC_EVENT_TYPES
@@ -281,8 +281,4 @@ class ComplianceRepository:
             await self.session.flush()
         except (IntegrityError, StaleDataError) as exc:
             # Appends are serialised by the chain lock, so this is a version race at most.
-            raise Conflict(
-                "The compliance log was amended by someone else; read it again and retry.",
-                reason="STALE_VERSION",
-                field="version",
-            ) from exc
+            raise StaleVersion("The compliance log", verb="amended") from exc

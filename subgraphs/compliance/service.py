@@ -19,7 +19,6 @@ from typing import Any
 from crypto import EncryptionSession, Principal
 from subgraphs.kit import (
     AccessedEntity,
-    Conflict,
     DataAccessEvent,
     Issues,
     NotFound,
@@ -27,6 +26,7 @@ from subgraphs.kit import (
     Page,
     is_id,
     new_id,
+    require_version,
     seal_field,
     utcnow,
 )
@@ -285,14 +285,9 @@ class ComplianceService:
         current = await self.repository.get_current(amendment.log_id)
         if current is None:
             raise NotFound(ENTITY, amendment.log_id)
-        if current.log.version != amendment.version:
-            raise Conflict(
-                "The compliance log was amended since this version was read; "
-                "read it again and retry.",
-                reason="STALE_VERSION",
-                field="version",
-                currentVersion=current.log.version,
-            )
+        require_version(
+            "The compliance log", current.log.version, amendment.version, verb="amended"
+        )
         before = current.revision
         outcome = values.get("outcome", ComplianceOutcome(before.outcome))
         event_type = ComplianceEventType(current.log.event_type)

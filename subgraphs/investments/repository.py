@@ -16,6 +16,7 @@ from subgraphs.kit import (
     Conflict,
     Page,
     RuleViolation,
+    StaleVersion,
     check_page_size,
     decode_cursor,
     ordered_by_keys,
@@ -178,8 +179,4 @@ class InvestmentAccountRepository:
                 raise open_isa_refusal() from exc
             raise
         except StaleDataError as exc:
-            raise Conflict(
-                "The account was changed by someone else; read it again and retry.",
-                reason="STALE_VERSION",
-                field="version",
-            ) from exc
+            raise StaleVersion("The account") from exc

@@ -29,13 +29,13 @@ from typing import Any
 
 from crypto import EncryptionSession, Principal
 from subgraphs.kit import (
-    Conflict,
     Issues,
     NotFound,
     OwnerClient,
     Page,
     RuleViolation,
     new_id,
+    require_version,
     seal_field,
     utcnow,
 )
@@ -186,13 +186,7 @@ class InvestmentAccountService:
         if row is None:
             raise NotFound(ENTITY, update.account_id)
         policy.require_update(self.principal, _Status(row.status), update.changes)
-        if row.version != update.version:
-            raise Conflict(
-                "The account was changed since this version was read; read it again and retry.",
-                reason="STALE_VERSION",
-                field="version",
-                currentVersion=row.version,
-            )
+        require_version("The account", row.version, update.version)
 
         values = self._validated_changes(update.changes)
         current = _Status(row.status)

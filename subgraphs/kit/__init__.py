@@ -64,7 +64,9 @@ from .errors import (
     FieldIssue,
     NotFound,
     RuleViolation,
+    StaleVersion,
     SubgraphError,
+    require_version,
 )
 from .ids import is_id, new_id
 from .keys import load_encryption_services
@@ -119,6 +121,7 @@ __all__ = [
     "RequestTransaction",
     "RuleViolation",
     "SerialisedAsyncSession",
+    "StaleVersion",
     "SubgraphContext",
     "SubgraphError",
     "SubgraphSchema",
@@ -151,6 +154,7 @@ __all__ = [
     "principal_of",
     "require_role",
     "require_scope",
+    "require_version",
     "sdl_path",
     "seal_field",
     "utcnow",

@@ -10,6 +10,7 @@ Hierarchy::
     +-- BadUserInput           BAD_USER_INPUT          one or more input fields are invalid
     +-- NotFound               NOT_FOUND               the named entity does not exist
     +-- Conflict               CONFLICT                stale version, duplicate, idempotency clash
+    |   +-- StaleVersion       CONFLICT                the ``version`` sent is not the current one
     +-- RuleViolation          RULE_VIOLATION          a domain rule refuses the change
     +-- DependencyUnavailable  DEPENDENCY_UNAVAILABLE  an owning subgraph could not be asked
                                                       (retryable)
@@ -31,7 +32,9 @@ __all__ = [
     "FieldIssue",
     "NotFound",
     "RuleViolation",
+    "StaleVersion",
     "SubgraphError",
+    "require_version",
 ]
 
 
@@ -111,6 +114,38 @@ class Conflict(SubgraphError):
         self, message: str, *, reason: str, field: str | None = None, **extra: Any
     ) -> None:
         super().__init__(message, reason=reason, field=field, **extra)
+
+
+class StaleVersion(Conflict):
+    """An update named a ``version`` that is no longer the current one (reason ``STALE_VERSION``).
+
+    ``subject`` starts the message (``"The user"``). With ``current_version`` the caller read an
+    old version (the current one goes into ``extensions.currentVersion``); without it another
+    writer won a race at flush time, and the version it wrote is not known here.
+    """
+
+    def __init__(
+        self, subject: str, *, current_version: int | None = None, verb: str = "changed"
+    ) -> None:
+        if current_version is None:
+            super().__init__(
+                f"{subject} was {verb} by someone else; read it again and retry.",
+                reason="STALE_VERSION",
+                field="version",
+            )
+        else:
+            super().__init__(
+                f"{subject} was {verb} since this version was read; read it again and retry.",
+                reason="STALE_VERSION",
+                field="version",
+                currentVersion=current_version,
+            )
+
+
+def require_version(subject: str, current: int, sent: int, *, verb: str = "changed") -> None:
+    """Raise :class:`StaleVersion` unless the ``version`` the caller ``sent`` is ``current``."""
+    if current != sent:
+        raise StaleVersion(subject, current_version=current, verb=verb)
 
 
 class RuleViolation(SubgraphError):

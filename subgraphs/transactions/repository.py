@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from subgraphs.kit import Conflict, Page, check_page_size, decode_cursor, ordered_by_keys, paginate
+from subgraphs.kit import (
+    Page,
+    StaleVersion,
+    check_page_size,
+    decode_cursor,
+    ordered_by_keys,
+    paginate,
+)
 
 from .domain import CASH_COUNTED_STATUSES
 from .models import AccountWriteLockRow, TransactionRow
@@ -192,8 +199,4 @@ class TransactionRepository:
         try:
             await self.session.flush()
         except StaleDataError as exc:
-            raise Conflict(
-                "The transaction was changed by someone else; read it again and retry.",
-                reason="STALE_VERSION",
-                field="version",
-            ) from exc
+            raise StaleVersion("The transaction") from exc

@@ -38,6 +38,7 @@ from subgraphs.kit import (
     Unauthenticated,
     new_id,
     open_field,
+    require_version,
     seal_field,
     utcnow,
 )
@@ -431,13 +432,7 @@ class TransactionService:
         row = await self.repository.get(update.transaction_id)
         if row is None:
             raise NotFound(ENTITY, update.transaction_id)
-        if row.version != update.version:
-            raise Conflict(
-                "The transaction was changed since this version was read; read it again and retry.",
-                reason="STALE_VERSION",
-                field="version",
-                currentVersion=row.version,
-            )
+        require_version("The transaction", row.version, update.version)
         current = TransactionStatus(row.status)
         if current is not TransactionStatus.PENDING:
             raise RuleViolation(

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from subgraphs.kit import Conflict, Page, ordered_by_keys, paginate
+from subgraphs.kit import Conflict, Page, StaleVersion, ordered_by_keys, paginate
 
 from .models import UserRow
 
@@ -86,8 +86,4 @@ class UserRepository:
                 field="emailAddress",
             ) from exc
         except StaleDataError as exc:
-            raise Conflict(
-                "The user was changed by someone else; read it again and retry.",
-                reason="STALE_VERSION",
-                field="version",
-            ) from exc
+            raise StaleVersion("The user") from exc

@@ -21,6 +21,7 @@ from subgraphs.kit import (
     Page,
     RuleViolation,
     new_id,
+    require_version,
     seal_field,
     utcnow,
 )
@@ -160,13 +161,7 @@ class UserService:
         row = await self.repository.get(update.user_id)
         if row is None:
             raise NotFound("User", update.user_id)
-        if row.version != update.version:
-            raise Conflict(
-                "The user was changed since this version was read; read it again and retry.",
-                reason="STALE_VERSION",
-                field="version",
-                currentVersion=row.version,
-            )
+        require_version("The user", row.version, update.version)
         if row.status == UserStatus.CLOSED.value:
             raise RuleViolation("A closed user cannot be changed.", reason="USER_CLOSED")
 
