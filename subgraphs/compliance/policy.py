@@ -12,7 +12,13 @@ The log details and response id are sensitive: reading them also needs ``pii:rea
 from __future__ import annotations
 
 from crypto import Principal
-from subgraphs.kit import ADMIN, CLIENT, COMPLIANCE, SERVICE, STAFF, Forbidden, require_role
+from subgraphs.kit import (
+    ADMIN,
+    COMPLIANCE,
+    SERVICE,
+    require_role,
+    require_staff_or_own_client,
+)
 
 __all__ = [
     "require_kyc_status",
@@ -30,13 +36,7 @@ def require_read_logs(principal: Principal) -> None:
 
 def require_kyc_status(principal: Principal, user_id: str) -> None:
     """Refuse a user's KYC status unless staff, or the client asking about itself."""
-    if not principal.roles.isdisjoint(STAFF):
-        return
-    if CLIENT in principal.roles:
-        if principal.user_id is not None and principal.user_id == user_id:
-            return
-        raise Forbidden("A client may read only its own KYC status.", reason="NOT_OWN")
-    raise Forbidden("Your role may not read KYC statuses.", reason="ROLE")
+    require_staff_or_own_client(principal, user_id, own="KYC status", what="KYC statuses")
 
 
 def require_write(principal: Principal) -> None:

@@ -17,7 +17,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from crypto import Principal
-from subgraphs.kit import ADMIN, ADVISOR, CLIENT, COMPLIANCE, STAFF, Forbidden, require_role
+from subgraphs.kit import (
+    ADMIN,
+    ADVISOR,
+    COMPLIANCE,
+    Forbidden,
+    client_user_filter,
+    require_role,
+    require_staff_or_own_client,
+)
 
 from .domain import InvestmentAccountStatus
 
@@ -34,19 +42,9 @@ _SUSPENSION = {InvestmentAccountStatus.SUSPENDED}
 _ACTIVE_OR_SUSPENDED = {InvestmentAccountStatus.ACTIVE, InvestmentAccountStatus.SUSPENDED}
 
 
-def _is_staff(principal: Principal) -> bool:
-    return not principal.roles.isdisjoint(STAFF)
-
-
 def require_read_user_accounts(principal: Principal, user_id: str) -> None:
     """Refuse reading the accounts of ``user_id`` unless staff or that user's own client."""
-    if _is_staff(principal):
-        return
-    if CLIENT in principal.roles:
-        if principal.user_id is not None and principal.user_id == user_id:
-            return
-        raise Forbidden("A client may read only its own accounts.", reason="NOT_OWN")
-    raise Forbidden("Your role may not read investment accounts.", reason="ROLE")
+    require_staff_or_own_client(principal, user_id, own="accounts", what="investment accounts")
 
 
 def require_read(principal: Principal, account_user_id: str) -> None:
@@ -56,13 +54,9 @@ def require_read(principal: Principal, account_user_id: str) -> None:
 
 def list_user_filter(principal: Principal, requested_user_id: str | None) -> str | None:
     """Return the user filter a list must use: a client's list is narrowed to its own user."""
-    if _is_staff(principal):
-        return requested_user_id
-    if CLIENT in principal.roles and principal.user_id is not None:
-        if requested_user_id is not None and requested_user_id != principal.user_id:
-            raise Forbidden("A client may list only its own accounts.", reason="NOT_OWN")
-        return principal.user_id
-    raise Forbidden("Your role may not list investment accounts.", reason="ROLE")
+    return client_user_filter(
+        principal, requested_user_id, own="accounts", what="investment accounts"
+    )
 
 
 def require_create(principal: Principal) -> None:

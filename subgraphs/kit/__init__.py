@@ -39,12 +39,14 @@ from .authorization import (
     STAFF,
     Forbidden,
     Unauthenticated,
+    client_user_filter,
     is_client_only,
     open_sensitive,
     open_sensitive_optional,
     principal_of,
     require_role,
     require_scope,
+    require_staff_or_own_client,
 )
 from .context import RequestTransaction, SubgraphContext
 from .currencies import minor_units
@@ -132,6 +134,7 @@ __all__ = [
     "audit_outbox_table",
     "check_money",
     "check_page_size",
+    "client_user_filter",
     "connection_from_page",
     "create_app",
     "create_schema",
@@ -154,6 +157,7 @@ __all__ = [
     "principal_of",
     "require_role",
     "require_scope",
+    "require_staff_or_own_client",
     "require_version",
     "sdl_path",
     "seal_field",

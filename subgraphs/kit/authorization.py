@@ -36,12 +36,14 @@ __all__ = [
     "STAFF",
     "Forbidden",
     "Unauthenticated",
+    "client_user_filter",
     "is_client_only",
     "open_sensitive",
     "open_sensitive_optional",
     "principal_of",
     "require_role",
     "require_scope",
+    "require_staff_or_own_client",
 ]
 
 CLIENT: Final = "client"
@@ -93,6 +95,38 @@ def require_role(principal: Principal, roles: Iterable[str], *, action: str) -> 
 def is_client_only(principal: Principal) -> bool:
     """Whether the principal sees only its own data (a client with no staff or admin role)."""
     return CLIENT in principal.roles and principal.roles.isdisjoint(STAFF)
+
+
+def require_staff_or_own_client(principal: Principal, user_id: str, *, own: str, what: str) -> None:
+    """Refuse reading data of the user ``user_id`` unless staff, or the client that is that user.
+
+    ``own`` and ``what`` end the refusals: "A client may read only its own {own}." (``NOT_OWN``)
+    and "Your role may not read {what}." (``ROLE``).
+    """
+    if not principal.roles.isdisjoint(STAFF):
+        return
+    if CLIENT in principal.roles:
+        if principal.user_id is not None and principal.user_id == user_id:
+            return
+        raise Forbidden(f"A client may read only its own {own}.", reason="NOT_OWN")
+    raise Forbidden(f"Your role may not read {what}.", reason="ROLE")
+
+
+def client_user_filter(
+    principal: Principal, requested_user_id: str | None, *, own: str, what: str
+) -> str | None:
+    """Return the user filter a list must use: staff's as asked, a client's narrowed to itself.
+
+    A client naming another user is refused (``NOT_OWN``), any other role too (``ROLE``); the
+    messages end with ``own`` and ``what`` as in :func:`require_staff_or_own_client`.
+    """
+    if not principal.roles.isdisjoint(STAFF):
+        return requested_user_id
+    if CLIENT in principal.roles and principal.user_id is not None:
+        if requested_user_id is not None and requested_user_id != principal.user_id:
+            raise Forbidden(f"A client may list only its own {own}.", reason="NOT_OWN")
+        return principal.user_id
+    raise Forbidden(f"Your role may not list {what}.", reason="ROLE")
 
 
 def require_scope(principal: Principal, scope: str, *, field: str) -> None:

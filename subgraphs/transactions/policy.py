@@ -13,7 +13,16 @@ The amounts are sensitive: reading them also needs ``pii:read``.
 from __future__ import annotations
 
 from crypto import Principal
-from subgraphs.kit import ADMIN, ADVISOR, CLIENT, STAFF, Forbidden, is_client_only, require_role
+from subgraphs.kit import (
+    ADMIN,
+    ADVISOR,
+    STAFF,
+    Forbidden,
+    client_user_filter,
+    is_client_only,
+    require_role,
+    require_staff_or_own_client,
+)
 
 __all__ = [
     "is_client_only",
@@ -28,13 +37,7 @@ __all__ = [
 
 def require_read_user_transactions(principal: Principal, user_id: str) -> None:
     """Refuse reading the transactions of ``user_id`` unless staff or that user's client."""
-    if not principal.roles.isdisjoint(STAFF):
-        return
-    if CLIENT in principal.roles:
-        if principal.user_id is not None and principal.user_id == user_id:
-            return
-        raise Forbidden("A client may read only its own transactions.", reason="NOT_OWN")
-    raise Forbidden("Your role may not read transactions.", reason="ROLE")
+    require_staff_or_own_client(principal, user_id, own="transactions", what="transactions")
 
 
 def require_read(principal: Principal, transaction_user_id: str) -> None:
@@ -44,13 +47,7 @@ def require_read(principal: Principal, transaction_user_id: str) -> None:
 
 def list_user_filter(principal: Principal, requested_user_id: str | None) -> str | None:
     """Return the user filter a list must use: a client's list is narrowed to its own user."""
-    if not principal.roles.isdisjoint(STAFF):
-        return requested_user_id
-    if CLIENT in principal.roles and principal.user_id is not None:
-        if requested_user_id is not None and requested_user_id != principal.user_id:
-            raise Forbidden("A client may list only its own transactions.", reason="NOT_OWN")
-        return principal.user_id
-    raise Forbidden("Your role may not list transactions.", reason="ROLE")
+    return client_user_filter(principal, requested_user_id, own="transactions", what="transactions")
 
 
 def require_staff(principal: Principal, *, action: str) -> None:

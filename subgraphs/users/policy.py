@@ -12,7 +12,7 @@ scope ``pii:read`` (checked field by field by the kit's ``open_sensitive``).
 from __future__ import annotations
 
 from crypto import Principal
-from subgraphs.kit import ADMIN, CLIENT, STAFF, Forbidden, require_role
+from subgraphs.kit import ADMIN, STAFF, require_role, require_staff_or_own_client
 
 __all__ = [
     "require_create",
@@ -25,13 +25,7 @@ __all__ = [
 
 def require_read(principal: Principal, user_id: str) -> None:
     """Refuse reading user ``user_id`` unless staff, or the client reading itself."""
-    if not principal.roles.isdisjoint(STAFF):
-        return
-    if CLIENT in principal.roles:
-        if principal.user_id is not None and principal.user_id == user_id:
-            return
-        raise Forbidden("A client may read only its own user.", reason="NOT_OWN")
-    raise Forbidden("Your role may not read users.", reason="ROLE")
+    require_staff_or_own_client(principal, user_id, own="user", what="users")
 
 
 def require_list(principal: Principal) -> None:
