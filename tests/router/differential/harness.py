@@ -7,13 +7,13 @@ with URLs pointing at the running apps) and operations of their own.
 
 What is compared, and why it is normalised this way:
 - the HTTP status and the whole ``data`` tree, exactly (key order included: GraphQL fixes it);
-- errors as a sorted list of (message, path without list indices). The specification fixes neither
-  the order of errors nor their ``extensions``/``locations``. Hive Gateway reports an error raised
-  inside an entity fetch at a shortened path: without the list index (``["users", 0, "accounts",
-  "transactions", "auditCode"]``) and sometimes without the field (``["users", 0, "reviews"]`` for
-  an error on ``reviews[1].body``). Our router reports the full path of the failing field, as Apollo
-  Router does. So indices are dropped on both sides and the reference's path must be a prefix of
-  ours: a wrong path on our side (another field, another branch) still fails.
+- errors as a list of (message, path without list indices), sorted by both. The specification fixes
+  neither the order of errors nor their ``extensions``/``locations``. Hive Gateway reports an error
+  raised inside an entity fetch at a shortened path: without the list index (``["users", 0,
+  "accounts", "transactions", "auditCode"]``) and sometimes without the field (``["users", 0,
+  "reviews"]`` for an error on ``reviews[1].body``). Our router reports the full path of the failing
+  field, as Apollo Router does. So indices are dropped on both sides and the reference's path must
+  be a prefix of ours: a wrong path on our side (another field, another branch) still fails.
 - validation messages differ only in quoting between graphql-js and graphql-core (``"x"``/``'x'``);
   variable coercion messages are worded differently, so those operations compare everything else.
 """
@@ -68,7 +68,9 @@ def normalise(response: httpx.Response, *, messages: bool = True) -> Outcome:
         status=response.status_code,
         data=body.get("data"),
         has_data="data" in body,
-        errors=sorted(errors, key=lambda error: error[0]),
+        # By path too: two subgraphs fetched in parallel can raise the same message, and the order
+        # of their errors then depends on which answered first.
+        errors=sorted(errors, key=lambda error: (error[0], error[1] or ())),
     )
 
 
