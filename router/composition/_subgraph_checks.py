@@ -7,6 +7,7 @@ provided), which composition needs later.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from graphql.language import (
@@ -183,22 +184,11 @@ class FieldSetChecker:
         prefix = f'On field "{coordinate}", for @requires(fields: "{fields}"): '
         if not self._check_no_directives(selection, "REQUIRES_INVALID_FIELDS", prefix, coordinate):
             return
-        for item in self._walk(selection, type_def.name):
-            if isinstance(item, tuple):
-                continue
-            found = self._field(item)
-            if found is None:
-                self.reader.report(
-                    "REQUIRES_INVALID_FIELDS",
-                    prefix
-                    + self._missing(item)
-                    + " (if the field is defined in another subgraph, you need to add it to "
-                    "this subgraph with @external).",
-                    coordinate,
-                )
-                continue
+        code = "REQUIRES_INVALID_FIELDS"
+        for item, found in self._selected_fields(
+            selection, type_def.name, code, prefix, coordinate
+        ):
             found.required = True
-            self._check_leaf_selection(item, found, "REQUIRES_INVALID_FIELDS", prefix)
             if (
                 len(item.path) == 1
                 and not found.external
@@ -233,22 +223,9 @@ class FieldSetChecker:
             return
         if not self._check_no_directives(selection, "PROVIDES_INVALID_FIELDS", prefix, coordinate):
             return
-        for item in self._walk(selection, target_name):
-            if isinstance(item, tuple):
-                continue
-            found = self._field(item)
-            if found is None:
-                self.reader.report(
-                    "PROVIDES_INVALID_FIELDS",
-                    prefix
-                    + self._missing(item)
-                    + " (if the field is defined in another subgraph, you need to add it to "
-                    "this subgraph with @external).",
-                    coordinate,
-                )
-                continue
+        code = "PROVIDES_INVALID_FIELDS"
+        for item, found in self._selected_fields(selection, target_name, code, prefix, coordinate):
             found.provided = True
-            self._check_leaf_selection(item, found, "PROVIDES_INVALID_FIELDS", prefix)
             parent = self.subgraph.types.get(item.parent_type)
             if not found.external and parent is not None and parent.is_entity:
                 self.reader.report(
@@ -277,6 +254,30 @@ class FieldSetChecker:
             "@external).",
             coordinate,
         )
+
+    def _selected_fields(
+        self, selection: SelectionSetNode, root: str, code: str, prefix: str, coordinate: str
+    ) -> Iterator[tuple[SelectedField, Field]]:
+        """Yield the fields a @requires/@provides selection names, each checked as a leaf or not.
+
+        A field the subgraph does not define is reported (with ``code``) and skipped.
+        """
+        for item in self._walk(selection, root):
+            if isinstance(item, tuple):
+                continue
+            found = self._field(item)
+            if found is None:
+                self.reader.report(
+                    code,
+                    prefix
+                    + self._missing(item)
+                    + " (if the field is defined in another subgraph, you need to add it to "
+                    "this subgraph with @external).",
+                    coordinate,
+                )
+                continue
+            self._check_leaf_selection(item, found, code, prefix)
+            yield item, found
 
     def _field(self, item: SelectedField) -> Field | None:
         parent = self.subgraph.types.get(item.parent_type)
