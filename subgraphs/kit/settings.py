@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["SubgraphSettings", "async_database_url"]
@@ -52,7 +52,7 @@ class SubgraphSettings(BaseSettings):
 
     data_dir: Path = Field(
         default=Path("data"),
-        validation_alias=AliasChoices("WEALTHTECH_DATA_DIR", "data_dir"),
+        validation_alias="WEALTHTECH_DATA_DIR",
         description="Folder for the default SQLite databases and development keys.",
     )
     database_url: str | None = Field(
