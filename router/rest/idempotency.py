@@ -11,21 +11,31 @@ replicas that share a PostgreSQL database. Then:
   so a retry runs again.
 
 A reservation whose request died (process crash) is taken over once its lock expires. Stored
-responses are kept for the retention period, then purged. The stored body is the response the
-client already received (it may hold decrypted values of the new entity), so the table is as
-sensitive as the client's own copy: docs/decisions/0010 says why that is acceptable, how long.
+responses are kept for the retention period, then purged.
+
+The stored body is the response the client already received, so it may hold decrypted values of
+the new entity. It is not kept in plaintext: it is sealed with AES-256-GCM under a key derived from
+the Idempotency-Key itself (HKDF, salted with the scope), and the row holds only a SHA-256 of the
+key and an HMAC of the body's fingerprint. Reading a stored response back therefore takes the key
+that only the client sent; the router holds no data key for it (docs/decisions/0010).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -94,6 +104,38 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+_NONCE_BYTES = 12
+
+
+def _row_key(key: str) -> str:
+    # The key is the client's secret for its stored response: only its hash is written.
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _secret(scope: str, key: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=scope.encode("utf-8"),
+        info=b"wealthtech router idempotency v1",
+    ).derive(key.encode("utf-8"))
+
+
+def _seal(scope: str, key: str, body: bytes) -> bytes:
+    nonce = os.urandom(_NONCE_BYTES)
+    return nonce + AESGCM(_secret(scope, key)).encrypt(nonce, body, scope.encode("utf-8"))
+
+
+def _open(scope: str, key: str, sealed: bytes) -> bytes:
+    nonce, ciphertext = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+    return AESGCM(_secret(scope, key)).decrypt(nonce, ciphertext, scope.encode("utf-8"))
+
+
+def _keyed_fingerprint(scope: str, key: str, fingerprint: str) -> str:
+    # Keyed, so that a stored fingerprint cannot be matched against guessed bodies.
+    return hmac.new(_secret(scope, key), fingerprint.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 class IdempotencyStore:
     """Reservations and stored responses in one table of a SQLite or PostgreSQL database."""
 
@@ -143,7 +185,8 @@ class IdempotencyStore:
         """Own ``key`` for this request, or return the response to replay; raise a 409 problem."""
         await self.start()
         now = _now_ms()
-        where = (idempotency_keys.c.scope == scope) & (idempotency_keys.c.key == key)
+        fingerprint = _keyed_fingerprint(scope, key, fingerprint)
+        where = (idempotency_keys.c.scope == scope) & (idempotency_keys.c.key == _row_key(key))
         async with self.engine.begin() as conn:
             await conn.execute(
                 delete(idempotency_keys).where(idempotency_keys.c.expires_at_ms < now)
@@ -152,7 +195,7 @@ class IdempotencyStore:
                 self._insert(
                     {
                         "scope": scope,
-                        "key": key,
+                        "key": _row_key(key),
                         "fingerprint": fingerprint,
                         "state": _IN_PROGRESS,
                         "locked_until_ms": now + self._lock_ms,
@@ -169,7 +212,14 @@ class IdempotencyStore:
                     "This Idempotency-Key was already used with a different request body.",
                 )
             if row.state == _DONE:
-                return StoredResponse(row.status_code, row.location, row.body)
+                try:
+                    body = _open(scope, key, row.body)
+                except InvalidTag:  # a row this code did not write (or altered): do not replay it
+                    raise Problem(
+                        "IDEMPOTENCY_KEY_REUSED",
+                        "This Idempotency-Key was already used with a different request body.",
+                    ) from None
+                return StoredResponse(row.status_code, row.location, body)
             if row.locked_until_ms <= now:
                 # The request that reserved the key died without finishing: take it over.
                 taken = await conn.execute(
@@ -191,13 +241,13 @@ class IdempotencyStore:
                 update(idempotency_keys)
                 .where(
                     (idempotency_keys.c.scope == reserved.scope)
-                    & (idempotency_keys.c.key == reserved.key)
+                    & (idempotency_keys.c.key == _row_key(reserved.key))
                 )
                 .values(
                     state=_DONE,
                     status_code=response.status_code,
                     location=response.location,
-                    body=response.body,
+                    body=_seal(reserved.scope, reserved.key, response.body),
                     expires_at_ms=_now_ms() + self._retention_ms,
                 )
             )
@@ -208,7 +258,7 @@ class IdempotencyStore:
             await conn.execute(
                 delete(idempotency_keys).where(
                     (idempotency_keys.c.scope == reserved.scope)
-                    & (idempotency_keys.c.key == reserved.key)
+                    & (idempotency_keys.c.key == _row_key(reserved.key))
                     & (idempotency_keys.c.state == _IN_PROGRESS)
                 )
             )

@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 from router.rest.idempotency import (
     IdempotencyStore,
     Reserved,
     StoredResponse,
+    idempotency_keys,
     request_fingerprint,
 )
 from router.rest.problems import Problem
@@ -106,5 +108,38 @@ async def test_a_dead_reservation_is_taken_over_after_its_lock(database_url: str
         assert isinstance(taken, Reserved)
         await store.complete(taken, StoredResponse(201, None, b"{}"))
         assert await store.reserve("s", "k", fingerprint) == StoredResponse(201, None, b"{}")
+    finally:
+        await store.aclose()
+
+
+async def test_stored_responses_and_keys_are_not_kept_in_plaintext(database_url: str) -> None:
+    store = await _store(database_url)
+    try:
+        body = b'{"id":"usr_1","tax_id":"AB123456C","email":"ada@example.com"}'
+        fingerprint = request_fingerprint({"tax_id": "AB123456C"})
+        reserved = await store.reserve("POST /api/user x", "client-key-42", fingerprint)
+        assert isinstance(reserved, Reserved)
+        await store.complete(reserved, StoredResponse(201, "/api/user/usr_1", body))
+        async with store.engine.connect() as conn:
+            rows = (await conn.execute(select(idempotency_keys))).all()
+        assert len(rows) == 1
+        stored = rows[0]
+        assert b"AB123456C" not in stored.body and b"ada@example.com" not in stored.body
+        assert "client-key-42" not in stored.key
+        assert stored.fingerprint != fingerprint  # keyed by the client's key, not a bare hash
+        # Only the client's own key opens it again.
+        replay = await store.reserve("POST /api/user x", "client-key-42", fingerprint)
+        assert replay == StoredResponse(201, "/api/user/usr_1", body)
+        other = await store.reserve("POST /api/user x", "client-key-43", fingerprint)
+        assert isinstance(other, Reserved)
+        # A row altered in the database is not replayed.
+        async with store.engine.begin() as conn:
+            await conn.execute(
+                update(idempotency_keys).values(
+                    body=stored.body[:-1] + bytes([stored.body[-1] ^ 1])
+                )
+            )
+        with pytest.raises(Problem):
+            await store.reserve("POST /api/user x", "client-key-42", fingerprint)
     finally:
         await store.aclose()
