@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.router.rest.platform import Platform
-from tests.router.rest.rest_support import active_account, problem, user_body
+from tests.router.rest.rest_support import account_body, active_account, problem, user_body
 
 
 async def _users(platform: Platform) -> list[str]:
@@ -103,3 +103,40 @@ async def test_transactions_require_a_key_that_the_subgraph_honours(platform: Pl
     )
     nodes = listed["data"]["investmentAccount"]["transactions"]["nodes"]
     assert nodes == [{"id": first.json()["id"]}]
+
+
+async def test_investment_and_compliance_posts_replay_too(platform: Platform) -> None:
+    client = platform.router
+    user = await client.post("/api/user", json=user_body())
+    assert user.status_code == 201, user.text
+    user_id = user.json()["id"]
+    bodies = {
+        "/api/investment": account_body(user_id),
+        "/api/compliance": {
+            "user_id": user_id,
+            "event_type": "AML_SCREENING",
+            "outcome": "PENDING",
+            "log_details": {"note": "clear"},
+            "response_id": "resp-replay",
+            "performed_by": "ops@wealth.example",
+        },
+    }
+    for path, body in bodies.items():
+        key = {"Idempotency-Key": f"replay{path.replace('/', '-')}"}
+        first = await client.post(path, json=body, headers=key)
+        assert first.status_code == 201, first.text
+        again = await client.post(path, json=body, headers=key)
+        assert (again.status_code, again.headers["idempotent-replayed"]) == (201, "true"), path
+        assert again.headers["location"] == first.headers["location"]
+        assert again.json() == first.json()
+        clash = await client.post(path, json={**body, "user_id": "usr_other"}, headers=key)
+        problem(clash, 409, "IDEMPOTENCY_KEY_REUSED")
+    # Each replayed POST created its entity once.
+    listed = await platform.graphql(
+        "query($u: ID!) { user(id: $u) { investmentAccounts { nodes { id } } "
+        "complianceLogs { nodes { id } } } }",
+        {"u": user_id},
+    )
+    user_data = listed["data"]["user"]
+    assert len(user_data["investmentAccounts"]["nodes"]) == 1
+    assert len(user_data["complianceLogs"]["nodes"]) == 1
