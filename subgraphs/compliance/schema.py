@@ -421,9 +421,7 @@ class Query:
     async def compliance_log(
         self, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> ComplianceLog | None:
-        _service(info).authorize_read_logs()
-        current = await info.context.loaders.get(load_logs).load(str(id))
-        return ComplianceLog.from_current(current) if current is not None else None
+        return await ComplianceLog.resolve_reference(info, id)
 
     @strawberry.field(description="One revision of a compliance log; null if there is none.")
     async def compliance_log_revision(

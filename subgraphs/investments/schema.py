@@ -247,11 +247,7 @@ class Query:
     async def investment_account(
         self, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> InvestmentAccount | None:
-        row = await info.context.loaders.get(load_accounts).load(str(id))
-        if row is None:
-            return None
-        _service(info).authorize_read(row)
-        return InvestmentAccount.from_row(row)
+        return await InvestmentAccount.resolve_reference(info, id)
 
     @strawberry.field(description="The user's account with this client reference; null if none.")
     async def investment_account_by_reference(

@@ -381,11 +381,7 @@ class Query:
     async def transaction(
         self, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> Transaction | None:
-        row = await info.context.loaders.get(load_transactions).load(str(id))
-        if row is None:
-            return None
-        _service(info).authorize_read(row)
-        return Transaction.from_row(row)
+        return await Transaction.resolve_reference(info, id)
 
     @strawberry.field(description="Transactions in creation order, a page at a time.")
     async def transactions(
