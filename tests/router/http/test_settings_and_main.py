@@ -43,16 +43,23 @@ def test_override_naming_no_subgraph_is_an_error() -> None:
         RouterSettings().resolve_subgraph_urls(FROM_SUPERGRAPH, {"ROUTER_SUBGRAPH_URL_USRES": "x"})
 
 
-def test_main_reports_a_missing_supergraph_clearly(tmp_path: Path) -> None:
+def _refused_start(supergraph: Path, environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m router`` where it must refuse to start: exit status 2, reason on stderr."""
     result = subprocess.run(
-        [sys.executable, "-m", "router", "--supergraph", str(tmp_path / "nope.graphql")],
+        [sys.executable, "-m", "router", "--supergraph", str(supergraph)],
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=environ,
         timeout=60,
         check=False,
     )
-    assert result.returncode == 2
+    assert result.returncode == 2, result.stderr
+    return result
+
+
+def test_main_reports_a_missing_supergraph_clearly(tmp_path: Path) -> None:
+    result = _refused_start(tmp_path / "nope.graphql", dict(os.environ))
     assert "cannot read supergraph" in result.stderr
 
 
@@ -125,15 +132,6 @@ def test_main_reports_a_security_misconfiguration_clearly(
     }
     environ.pop("ROUTER_INTERNAL_SIGNING_KEY", None)
     environ.pop("ROUTER_INTERNAL_SIGNING_KEY_FILE", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "router", "--supergraph", str(supergraph)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environ,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 2
+    result = _refused_start(supergraph, environ)
     assert "ROUTER_INTERNAL_SIGNING_KEY" in result.stderr
     assert "x" * 40 not in result.stderr
