@@ -171,14 +171,7 @@ class EncryptionSessionExtension(SchemaExtension):
                 message, code = DECRYPTION_FAILED_MESSAGE, "DECRYPTION_FAILED"
             else:
                 message, code = INTERNAL_ERROR_MESSAGE, "INTERNAL_SERVER_ERROR"
-            return GraphQLError(
-                message,
-                nodes=error.nodes,
-                source=error.source,
-                positions=error.positions,
-                path=error.path,
-                extensions={"code": code},
-            )
+            return _replaced(error, message, {"code": code})
         session = self._session
         if session is None:
             return error
@@ -188,15 +181,21 @@ class EncryptionSessionExtension(SchemaExtension):
         message = session.scrub(error.message)
         if message == error.message and extensions == error.extensions:
             return error
-        return GraphQLError(
-            message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=None,
-            extensions=extensions,
-        )
+        return _replaced(error, message, extensions)
+
+
+def _replaced(error: GraphQLError, message: str, extensions: dict[str, Any] | None) -> GraphQLError:
+    # Same place in the document and the response, new text; the original exception is dropped
+    # (it may carry the plaintext that was scrubbed from the message).
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
 
 
 def _leaks(session: EncryptionSession, exc: BaseException) -> bool:
