@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
@@ -28,6 +28,7 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import get_variable_values
+from graphql.pyutils import inspect
 
 from router.execution import Executor, RequestContext, Shaper, SubgraphTransport
 from router.execution.shaping import place_fetch_failures
@@ -96,12 +97,40 @@ class _Prepared:
     introspection: DocumentNode | None
 
 
-def _error(error: GraphQLError, code: str) -> dict[str, Any]:
-    formatted: dict[str, Any] = {"message": error.message}
+def _error(error: GraphQLError, code: str, redact: Sequence[str] = ()) -> dict[str, Any]:
+    message = error.message
+    for rendering in redact:
+        message = message.replace(rendering, "<value>")
+    formatted: dict[str, Any] = {"message": message}
     if error.locations:
         formatted["locations"] = [{"line": x.line, "column": x.column} for x in error.locations]
     formatted["extensions"] = {**(error.extensions or {}), "code": code}
     return formatted
+
+
+_MAX_REDACTED_VALUES = 1000
+
+
+def _renderings(variables: Mapping[str, Any]) -> list[str]:
+    """How graphql-core prints each value in the variables, longest first.
+
+    Coercion messages quote the offending value ("...: 'AB123456C'", "found: {...}"), which may be
+    a sensitive field's plaintext; the error names the variable and the path instead. Strings are
+    always printed quoted, so redacting them cannot touch the message's own words; numbers and the
+    like are redacted from four characters up (a phone number or an amount, not an index).
+    """
+    found: set[str] = set()
+    stack: list[Any] = list(variables.values())
+    while stack and len(found) < _MAX_REDACTED_VALUES:
+        value = stack.pop()
+        rendering = inspect(value)
+        if isinstance(value, str) or len(rendering) >= 4:
+            found.add(rendering)
+        if isinstance(value, Mapping):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return sorted(found, key=len, reverse=True)
 
 
 def _introspection_document(
@@ -304,8 +333,9 @@ class Gateway:
             self.schema, prepared.operation.variable_definitions or (), dict(variables or {})
         )
         if isinstance(coerced, list):
+            values = _renderings(variables or {})
             return ExecutionOutcome(
-                {"errors": [_error(e, "BAD_USER_INPUT") for e in coerced]}, "validate"
+                {"errors": [_error(e, "BAD_USER_INPUT", values) for e in coerced]}, "validate"
             )
         raw_variables = dict(variables or {})
         try:

@@ -446,3 +446,20 @@ async def test_introspection_inside_root_fragments(gateway: Gateway) -> None:
             "me": {"username": "ada"},
         }
     }
+
+
+async def test_variable_coercion_errors_do_not_repeat_the_values_sent(gateway: Gateway) -> None:
+    # A value of the wrong type may be a sensitive field's plaintext (a tax id sent where a number
+    # was expected): the error names the variable and says why, never echoes the value.
+    outcome = await gateway.execute(
+        "query ($n: Int, $body: String!)"
+        " { topProducts(first: $n) { upc } product(upc: $body) { upc } }",
+        {"n": "AB123456C", "body": {"ssn": "AB123456C", "phone": 447700900123}},
+    )
+    assert outcome.phase == "validate"
+    errors = outcome.response["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["BAD_USER_INPUT"] * 2
+    messages = " ".join(e["message"] for e in errors)
+    assert "AB123456C" not in messages and "447700900123" not in messages, messages
+    assert "$n" in messages and "$body" in messages
+    assert "Int cannot represent non-integer value: <value>" in messages
