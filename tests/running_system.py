@@ -75,17 +75,25 @@ def mint_token(environ: dict[str, str], *extra: str) -> str:
 
 @contextmanager
 def running_system(
-    data_dir: Path, *, ready_timeout: float = 90.0, with_router: bool = True
+    data_dir: Path,
+    *,
+    ready_timeout: float = 90.0,
+    with_router: bool = True,
+    audit_relay: bool = False,
 ) -> Iterator[RunningSystem]:
     """Run the whole system until the ``with`` block ends, then stop every process.
 
     ``with_router=False`` runs the subgraphs only (for a standard gateway in front of them).
+    The audit relays are off unless ``audit_relay``: their DATA_ACCESS events land in the
+    compliance chain at times of their own, which would make counts in these tests racy.
     """
     env = {k: v for k, v in os.environ.items()}
     for service in SUBGRAPHS:
         for name in key_variable_names(service.env_prefix.rstrip("_")):
             env.pop(name, None)
         env.pop(f"{service.env_prefix}DATABASE_URL", None)
+        env.pop(f"{service.env_prefix}AUDIT_URL", None)  # follows the compliance port chosen here
+        env[f"{service.env_prefix}AUDIT_RELAY_ENABLED"] = "true" if audit_relay else "false"
         env[f"{service.env_prefix}PORT"] = str(free_port())
         for setting, _ in service.owners:
             env.pop(f"{service.env_prefix}{setting}", None)  # follow the ports chosen here

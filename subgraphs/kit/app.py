@@ -63,6 +63,8 @@ from .settings import SubgraphSettings
 __all__ = ["SubgraphState", "UnitOfWork", "create_app", "get_state", "unit_of_work"]
 
 log = logging.getLogger(__name__)
+# How long shutdown waits for the audit relay to finish its round before cancelling it.
+RELAY_STOP_SECONDS = 10.0
 
 
 @dataclass
@@ -159,6 +161,7 @@ def create_app(
         database = Database(settings.resolved_database_url(), echo=settings.sql_echo)
         http = httpx.AsyncClient(timeout=settings.owner_timeout_seconds, transport=owner_transport)
         relay_task: asyncio.Task[None] | None = None
+        relay: AuditRelay | None = None
         try:
             if settings.migrate_on_startup:
                 await upgrade(database.engine, migrations_dir)
@@ -205,10 +208,15 @@ def create_app(
             log.info("%s subgraph ready", settings.subgraph)
             yield
         finally:
-            if relay_task is not None:
-                relay_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await relay_task
+            if relay_task is not None and relay is not None:
+                relay.stop()
+                try:
+                    # A round is bounded by the HTTP timeout; cancel only if it overruns that.
+                    await asyncio.wait_for(asyncio.shield(relay_task), RELAY_STOP_SECONDS)
+                except TimeoutError:
+                    relay_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await relay_task
             await http.aclose()
             await database.dispose()
 

@@ -260,6 +260,7 @@ class AuditRelay:
         self._interval = interval
         self._batch_size = batch_size
         self._wake = asyncio.Event()
+        self._stopping = False
         # Compliance delivers its own events in-process (no HTTP to itself).
         self._local_delivery = local_delivery
         self._encryption = encryption
@@ -269,6 +270,15 @@ class AuditRelay:
 
     def wake(self) -> None:
         """Ask the running relay to look for new rows now (a request just wrote one)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask the running relay to return after its current round.
+
+        Shutdown asks rather than cancels: a task cancelled in the middle of a database call can
+        leave the asyncpg connection waiting on the server, and the pool's disposal behind it.
+        """
+        self._stopping = True
         self._wake.set()
 
     async def pending_count(self) -> int:
@@ -355,12 +365,14 @@ class AuditRelay:
         return True
 
     async def run(self) -> None:
-        """Relay until cancelled: after each request that wrote a row, and every interval."""
-        while True:
+        """Relay until stopped: after each request that wrote a row, and every interval."""
+        while not self._stopping:
             try:
                 await self.relay_once()
             except Exception as exc:  # a database hiccup must not kill the relay for good
                 log.warning("audit relay round failed: %s", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval.total_seconds())
+            if self._stopping:
+                return
             self._wake.clear()
