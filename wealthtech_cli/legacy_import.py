@@ -1,4 +1,4 @@
-"""``wealthtech import-legacy users FILE``: bring users exported from the seed's Node service in.
+"""``wealthtech import-legacy {users,accounts} FILE``: bring the seed's Node service exports in.
 
 The export format is in docs/operations.md: JSON lines (``.jsonl``) or CSV with a header, one
 user per record, snake_case field names, and the five sensitive fields (``date_of_birth``,
@@ -14,6 +14,11 @@ row, with its blind index; no database is written directly.
 Re-running is safe: every created user is appended to a map file (``legacy id -> new id``) and
 records already in it are skipped, so an interrupted import resumes where it stopped. Messages
 name record numbers, fields and error codes, never values.
+
+Investment accounts (``accounts``) work the same way, through ``createInvestmentAccount``: their
+``client_reference`` is sealed in the seed's form, and their ``user_id`` is a legacy user id,
+translated through the id map the users import wrote (``--user-map``); an account whose user is
+not in that map is refused before anything is opened.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import asyncio
 import csv
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -37,9 +42,12 @@ from crypto.legacy import legacy_key_from_environ, looks_like_legacy, open_legac
 from .api_client import add_token_argument, api_client
 
 __all__ = [
+    "LEGACY_ENCRYPTED_ACCOUNT_FIELDS",
     "LEGACY_ENCRYPTED_USER_FIELDS",
     "ImportReport",
     "LegacyRecordError",
+    "account_input_from_legacy",
+    "import_accounts",
     "import_users",
     "read_records",
     "register",
@@ -56,9 +64,17 @@ LEGACY_ENCRYPTED_USER_FIELDS = (
 )
 _REQUIRED_PLAIN_FIELDS = ("id", "first_name", "last_name", "nationality", "employment_status")
 
+LEGACY_ENCRYPTED_ACCOUNT_FIELDS = ("client_reference",)
+_REQUIRED_PLAIN_ACCOUNT_FIELDS = ("id", "user_id", "account_type", "name")
+
 CREATE_USER = """
 mutation ImportLegacyUser($input: CreateUserInput!) {
   createUser(input: $input) { id }
+}
+"""
+CREATE_ACCOUNT = """
+mutation ImportLegacyAccount($input: CreateInvestmentAccountInput!) {
+  createInvestmentAccount(input: $input) { id }
 }
 """
 
@@ -145,6 +161,29 @@ def user_input_from_legacy(record: Mapping[str, str], key: bytes) -> dict[str, A
     }
 
 
+def account_input_from_legacy(
+    record: Mapping[str, str], key: bytes, user_ids: Mapping[str, str]
+) -> dict[str, Any]:
+    """Return the ``CreateInvestmentAccountInput`` of one exported account.
+
+    ``user_ids`` maps legacy user ids to ours; the owner is checked before anything is opened.
+    """
+    missing = [name for name in _REQUIRED_PLAIN_ACCOUNT_FIELDS if not record.get(name)]
+    if missing:
+        raise LegacyRecordError(f"missing {', '.join(missing)}")
+    user_id = user_ids.get(record["user_id"].strip())
+    if user_id is None:
+        raise LegacyRecordError("user_id is not in the users id map (import that user first)")
+    opened = {name: _open_field(record, name, key) for name in LEGACY_ENCRYPTED_ACCOUNT_FIELDS}
+    return {
+        "userId": user_id,
+        "clientReference": opened["client_reference"].strip(),
+        "accountType": record["account_type"].strip().upper(),
+        "name": record["name"].strip(),
+        "currency": (record.get("currency") or "GBP").strip().upper(),
+    }
+
+
 @dataclass
 class ImportReport:
     """What one run did; ``refused`` holds one line per record not imported."""
@@ -181,15 +220,17 @@ def _describe_errors(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-async def import_users(
+async def _import(
     path: Path,
     *,
     client: httpx.AsyncClient,
     url: str,
-    key: bytes,
-    map_path: Path | None = None,
+    mutation: str,
+    field_name: str,
+    to_input: Callable[[Mapping[str, str]], dict[str, Any]],
+    map_path: Path | None,
 ) -> ImportReport:
-    """Create every user of the export at ``path`` through ``createUser`` at ``url``."""
+    """Send every record not yet in the map through ``mutation``; append each new id to it."""
     report = ImportReport()
     already = _read_map(map_path)
     map_handle = map_path.open("a", encoding="utf-8") if map_path is not None else None
@@ -200,12 +241,12 @@ async def import_users(
                 report.skipped += 1
                 continue
             try:
-                user_input = user_input_from_legacy(record, key)
+                api_input = to_input(record)
             except LegacyRecordError as exc:
                 report.refused.append(f"record {number} (legacy id {legacy_id or '?'}): {exc}")
                 continue
             response = await client.post(
-                url, json={"query": CREATE_USER, "variables": {"input": user_input}}
+                url, json={"query": mutation, "variables": {"input": api_input}}
             )
             try:
                 body = response.json()
@@ -215,13 +256,13 @@ async def import_users(
             if response.status_code >= 500 or not isinstance(body, dict):
                 report.refused.append(f"record {number}: HTTP {response.status_code} from {url}")
                 continue
-            if body.get("errors") or not data or not data.get("createUser"):
+            if body.get("errors") or not data or not data.get(field_name):
                 report.refused.append(
-                    f"record {number} (legacy id {legacy_id}): createUser refused: "
+                    f"record {number} (legacy id {legacy_id}): {field_name} refused: "
                     f"{_describe_errors(list(body.get('errors') or []))}"
                 )
                 continue
-            new_id = data["createUser"]["id"]
+            new_id = data[field_name]["id"]
             already[legacy_id] = new_id
             report.created += 1
             if map_handle is not None:
@@ -233,12 +274,57 @@ async def import_users(
     return report
 
 
+async def import_users(
+    path: Path,
+    *,
+    client: httpx.AsyncClient,
+    url: str,
+    key: bytes,
+    map_path: Path | None = None,
+) -> ImportReport:
+    """Create every user of the export at ``path`` through ``createUser`` at ``url``."""
+    return await _import(
+        path,
+        client=client,
+        url=url,
+        mutation=CREATE_USER,
+        field_name="createUser",
+        to_input=lambda record: user_input_from_legacy(record, key),
+        map_path=map_path,
+    )
+
+
+async def import_accounts(
+    path: Path,
+    *,
+    client: httpx.AsyncClient,
+    url: str,
+    key: bytes,
+    user_map_path: Path,
+    map_path: Path | None = None,
+) -> ImportReport:
+    """Create every account of the export through ``createInvestmentAccount`` at ``url``.
+
+    Legacy user ids are translated through ``user_map_path`` (the users import's id map).
+    """
+    user_ids = _read_map(user_map_path)
+    return await _import(
+        path,
+        client=client,
+        url=url,
+        mutation=CREATE_ACCOUNT,
+        field_name="createInvestmentAccount",
+        to_input=lambda record: account_input_from_legacy(record, key, user_ids),
+        map_path=map_path,
+    )
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``import-legacy`` to the top-level parser."""
     parser = commands.add_parser(
         "import-legacy", help="import records exported from the seed's Node service"
     )
-    parser.add_argument("entity", choices=["users"], help="what the file holds")
+    parser.add_argument("entity", choices=["users", "accounts"], help="what the file holds")
     parser.add_argument("file", type=Path, help="export file (.jsonl or .csv)")
     parser.add_argument(
         "--url",
@@ -251,12 +337,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="legacy id -> new id file, appended to and read to skip done records "
         "(default: FILE with .idmap.jsonl)",
     )
+    parser.add_argument(
+        "--user-map",
+        type=Path,
+        help="accounts: the users import's id map, to translate legacy user ids (required)",
+    )
     add_token_argument(parser)
     parser.set_defaults(handler=run)
 
 
 async def _run_import(options: argparse.Namespace, key: bytes, map_path: Path) -> ImportReport:
     async with api_client(options.token) as client:
+        if options.entity == "accounts":
+            return await import_accounts(
+                options.file,
+                client=client,
+                url=options.url,
+                key=key,
+                user_map_path=options.user_map,
+                map_path=map_path,
+            )
         return await import_users(
             options.file, client=client, url=options.url, key=key, map_path=map_path
         )
@@ -268,6 +368,9 @@ def run(options: argparse.Namespace) -> int:
         key = legacy_key_from_environ()
     except CryptoError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if options.entity == "accounts" and (options.user_map is None or not options.user_map.exists()):
+        print("error: accounts need --user-map, the users import's id map file", file=sys.stderr)
         return 2
     map_path: Path = options.map or options.file.with_suffix(".idmap.jsonl")
     try:
@@ -281,7 +384,7 @@ def run(options: argparse.Namespace) -> int:
     for line in report.refused:
         print(f"refused: {line}", file=sys.stderr)
     print(
-        f"users: {report.created} created, {report.skipped} already imported, "
+        f"{options.entity}: {report.created} created, {report.skipped} already imported, "
         f"{len(report.refused)} refused; id map in {map_path}"
     )
     return 0 if report.ok else 1

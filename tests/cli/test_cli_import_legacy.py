@@ -1,4 +1,4 @@
-"""``wealthtech import-legacy users``: seed exports (made by Node's crypto) into our format.
+"""``wealthtech import-legacy users|accounts``: seed exports (Node's crypto) into our format.
 
 The export is written by ``fixtures/make_legacy_users.js`` with Node's own AES-256-CBC, under a
 fresh random key whenever ``node`` is installed (always in CI) and otherwise from the checked-in
@@ -20,13 +20,15 @@ from typing import Any
 import httpx
 import pytest
 
-from subgraphs.kit.testing import execute, running_app
+from subgraphs.investments.app import create_app as create_investments_app
+from subgraphs.investments.settings import InvestmentsSettings
+from subgraphs.kit.testing import HostRouterTransport, execute, running_app
 from subgraphs.users.app import create_app
 from subgraphs.users.settings import UsersSettings
 from tests.cli.cli_support import READ_USER, isolate_environment
 from tests.running_system import RunningSystem
 from wealthtech_cli.__main__ import main
-from wealthtech_cli.legacy_import import ImportReport, import_users
+from wealthtech_cli.legacy_import import ImportReport, import_accounts, import_users
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXED_KEY = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -53,19 +55,22 @@ EXPECTED = {
 READ = READ_USER.replace("version", "version firstName nationality")
 
 
-def export(tmp_path: Path, *, csv: bool = False) -> tuple[Path, str]:
+def export(
+    tmp_path: Path, *, csv: bool = False, entity: str = "users", key: str | None = None
+) -> tuple[Path, str]:
     """Return an export file and its key: fresh from Node when it is installed."""
-    target = tmp_path / ("export.csv" if csv else "export.jsonl")
+    target = tmp_path / (f"{entity}.csv" if csv else f"{entity}.jsonl")
     node = shutil.which("node")
     if node is None:
         if os.environ.get("REQUIRE_NODE", "") not in ("", "0"):
             pytest.fail("REQUIRE_NODE is set but node is not installed")
         if csv:
             pytest.skip("node is not installed: the CSV export is made by Node only")
-        shutil.copy(FIXTURES / "legacy_users.jsonl", target)
+        shutil.copy(FIXTURES / f"legacy_{entity}.jsonl", target)
         return target, FIXED_KEY
-    key = secrets.token_hex(32)
-    args = [node, str(FIXTURES / "make_legacy_users.js"), "--key", key, *(["--csv"] if csv else [])]
+    key = key or secrets.token_hex(32)
+    args = [node, str(FIXTURES / "make_legacy_users.js"), "--key", key, "--entity", entity]
+    args += ["--csv"] if csv else []
     target.write_text(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
     return target, key
 
@@ -181,3 +186,103 @@ def test_import_legacy_needs_the_seed_key(
     shutil.copy(FIXTURES / "legacy_users.jsonl", path)
     assert main(["import-legacy", "users", str(path), "--url", "http://127.0.0.1:9/graphql"]) == 2
     assert "ENCRYPTION_SECRET_KEY is not set" in capsys.readouterr().err
+
+
+READ_ACCOUNT = """query($id: ID!) { investmentAccount(id: $id) {
+  userId clientReference accountType name currency status } }"""
+
+
+async def _import_accounts_in_process(
+    users_path: Path, accounts_path: Path, key: bytes, tmp_path: Path
+) -> tuple[dict[str, str], ImportReport, dict[str, Any], ImportReport]:
+    users_app = create_app(UsersSettings())
+    investments_app = create_investments_app(
+        InvestmentsSettings(users_url="http://users/graphql"),
+        owner_transport=HostRouterTransport({"users": users_app}),
+    )
+    user_map, account_map = tmp_path / "users.idmap.jsonl", tmp_path / "accounts.idmap.jsonl"
+    async with running_app(users_app) as users, running_app(investments_app) as investments:
+        await import_users(users_path, client=users, url="/graphql", key=key, map_path=user_map)
+        report = await import_accounts(
+            accounts_path,
+            client=investments,
+            url="/graphql",
+            key=key,
+            user_map_path=user_map,
+            map_path=account_map,
+        )
+        lines = (await asyncio.to_thread(account_map.read_text)).splitlines()
+        ids = {e["legacy_id"]: e["id"] for e in map(json.loads, lines)}
+        accounts = {
+            legacy: (await execute(investments, READ_ACCOUNT, {"id": new_id})).ok()[
+                "investmentAccount"
+            ]
+            for legacy, new_id in ids.items()
+        }
+        again = await import_accounts(
+            accounts_path,
+            client=investments,
+            url="/graphql",
+            key=key,
+            user_map_path=user_map,
+            map_path=account_map,
+        )
+        users_lines = (await asyncio.to_thread(user_map.read_text)).splitlines()
+        user_ids = {e["legacy_id"]: e["id"] for e in map(json.loads, users_lines)}
+    return user_ids, report, accounts, again
+
+
+@pytest.mark.parametrize("csv", [False, True], ids=["jsonl", "csv"])
+def test_import_accounts_maps_users_and_seals_references(
+    csv: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolate_environment(monkeypatch, tmp_path / "data")
+    users_path, key = export(tmp_path)
+    accounts_path, _ = export(tmp_path, csv=csv, entity="accounts", key=key)
+    user_ids, report, accounts, again = asyncio.run(
+        _import_accounts_in_process(users_path, accounts_path, bytes.fromhex(key), tmp_path)
+    )
+
+    refused = "\n".join(report.refused)
+    assert (report.created, report.skipped, len(report.refused)) == (2, 0, 3), refused
+    assert "legacy id 5003" in refused and "user_id is not in the users id map" in refused
+    assert "legacy id 5004" in refused and "does not open with ENCRYPTION_SECRET_KEY" in refused
+    assert "legacy id 5005" in refused and "refused: RULE_VIOLATION" in refused
+    for secret in ("WK-GIA-0003", "ZA-SIPP-0004", "ZA-ISA-0005"):
+        assert secret not in refused
+    assert accounts == {
+        "5001": {
+            "userId": user_ids["1001"],
+            "clientReference": "ZA-ISA-0001",
+            "accountType": "ISA",
+            "name": "Zoë's ISA",
+            "currency": "GBP",
+            "status": "PENDING",
+        },
+        "5002": {
+            "userId": user_ids["1002"],
+            "clientReference": "KM-GIA-7788",
+            "accountType": "GIA",
+            "name": "Trading, general",
+            "currency": "GBP",
+            "status": "PENDING",
+        },
+    }
+    with sqlite3.connect(tmp_path / "data" / "investments.sqlite3") as connection:
+        stored = [
+            row[0] for row in connection.execute("SELECT client_reference FROM investment_accounts")
+        ]
+    assert len(stored) == 2
+    assert all(v.startswith("wt1.A256GCM.") and ":" not in v for v in stored)
+    assert (again.created, again.skipped, len(again.refused)) == (0, 2, 3)
+
+
+def test_import_legacy_accounts_need_the_user_map(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ENCRYPTION_SECRET_KEY", FIXED_KEY)
+    path = tmp_path / "accounts.jsonl"
+    shutil.copy(FIXTURES / "legacy_accounts.jsonl", path)
+    args = ["import-legacy", "accounts", str(path), "--url", "http://127.0.0.1:9/graphql"]
+    assert main(args) == 2
+    assert "accounts need --user-map" in capsys.readouterr().err
