@@ -1,4 +1,4 @@
-"""``wealthtech import-legacy {users,accounts} FILE``: bring the seed's Node service exports in.
+"""``wealthtech import-legacy ENTITY FILE``: bring the seed's Node service exports in.
 
 The export format is in docs/operations.md: JSON lines (``.jsonl``) or CSV with a header, one
 user per record, snake_case field names, and the five sensitive fields (``date_of_birth``,
@@ -19,6 +19,11 @@ Investment accounts (``accounts``) work the same way, through ``createInvestment
 ``client_reference`` is sealed in the seed's form, and their ``user_id`` is a legacy user id,
 translated through the id map the users import wrote (``--user-map``); an account whose user is
 not in that map is refused before anything is opened.
+
+Transactions (``transactions``) go through ``createTransaction``: ``consideration_amount`` and
+``charges_amount`` are sealed, ``account_id`` is translated through the accounts import's id map
+(``--account-map``), and each is sent with an idempotency key derived from its legacy id alone,
+so a re-run whose id map lost a line gets the transaction it already created back, not a second.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -43,15 +49,19 @@ from .api_client import add_token_argument, api_client
 
 __all__ = [
     "LEGACY_ENCRYPTED_ACCOUNT_FIELDS",
+    "LEGACY_ENCRYPTED_TRANSACTION_FIELDS",
     "LEGACY_ENCRYPTED_USER_FIELDS",
     "ImportReport",
     "LegacyRecordError",
     "account_input_from_legacy",
+    "idempotency_key_for",
     "import_accounts",
+    "import_transactions",
     "import_users",
     "read_records",
     "register",
     "run",
+    "transaction_input_from_legacy",
     "user_input_from_legacy",
 ]
 
@@ -67,6 +77,18 @@ _REQUIRED_PLAIN_FIELDS = ("id", "first_name", "last_name", "nationality", "emplo
 LEGACY_ENCRYPTED_ACCOUNT_FIELDS = ("client_reference",)
 _REQUIRED_PLAIN_ACCOUNT_FIELDS = ("id", "user_id", "account_type", "name")
 
+LEGACY_ENCRYPTED_TRANSACTION_FIELDS = ("consideration_amount", "charges_amount")
+_REQUIRED_PLAIN_TRANSACTION_FIELDS = ("id", "account_id", "type")
+_OPTIONAL_PLAIN_TRANSACTION_FIELDS = {
+    "currency": "currency",
+    "isin": "isin",
+    "quantity": "quantity",
+    "price": "price",
+    "trade_date": "tradeDate",
+    "settlement_date": "settlementDate",
+    "reference": "reference",
+}
+
 CREATE_USER = """
 mutation ImportLegacyUser($input: CreateUserInput!) {
   createUser(input: $input) { id }
@@ -75,6 +97,12 @@ mutation ImportLegacyUser($input: CreateUserInput!) {
 CREATE_ACCOUNT = """
 mutation ImportLegacyAccount($input: CreateInvestmentAccountInput!) {
   createInvestmentAccount(input: $input) { id }
+}
+"""
+
+CREATE_TRANSACTION = """
+mutation ImportLegacyTransaction($input: CreateTransactionInput!, $key: String!) {
+  createTransaction(input: $input, idempotencyKey: $key) { id }
 }
 """
 
@@ -184,6 +212,57 @@ def account_input_from_legacy(
     }
 
 
+def idempotency_key_for(legacy_id: str) -> str:
+    """Return the idempotency key of a legacy transaction: the same on every run, ASCII only."""
+    digest = hashlib.sha256(f"seed-transaction:{legacy_id}".encode()).hexdigest()
+    return f"legacy-{digest[:40]}"
+
+
+def _decimal(name: str, text: str) -> str:
+    try:
+        # Decimal strings end to end (never a float); the service checks sign and scale.
+        amount = Decimal(text.strip())
+    except InvalidOperation:
+        raise LegacyRecordError(f"{name} does not hold a decimal amount") from None
+    if not amount.is_finite():
+        raise LegacyRecordError(f"{name} does not hold a decimal amount")
+    return str(amount)
+
+
+def transaction_input_from_legacy(
+    record: Mapping[str, str], key: bytes, account_ids: Mapping[str, str]
+) -> dict[str, Any]:
+    """Return the ``createTransaction`` variables of one exported transaction.
+
+    ``account_ids`` maps legacy account ids to ours; checked before anything is opened. A
+    missing ``charges_amount`` means none (the service's default, 0).
+    """
+    missing = [name for name in _REQUIRED_PLAIN_TRANSACTION_FIELDS if not record.get(name)]
+    if missing:
+        raise LegacyRecordError(f"missing {', '.join(missing)}")
+    account_id = account_ids.get(record["account_id"].strip())
+    if account_id is None:
+        raise LegacyRecordError(
+            "account_id is not in the accounts id map (import that account first)"
+        )
+    transaction: dict[str, Any] = {
+        "accountId": account_id,
+        "type": record["type"].strip().upper(),
+        "considerationAmount": _decimal(
+            "consideration_amount", _open_field(record, "consideration_amount", key)
+        ),
+    }
+    if record.get("charges_amount"):
+        transaction["chargesAmount"] = _decimal(
+            "charges_amount", _open_field(record, "charges_amount", key)
+        )
+    for name, graphql_name in _OPTIONAL_PLAIN_TRANSACTION_FIELDS.items():
+        value = (record.get(name) or "").strip()
+        if value:
+            transaction[graphql_name] = value.upper() if name in ("currency", "isin") else value
+    return {"input": transaction, "key": idempotency_key_for(record["id"])}
+
+
 @dataclass
 class ImportReport:
     """What one run did; ``refused`` holds one line per record not imported."""
@@ -227,7 +306,7 @@ async def _import(
     url: str,
     mutation: str,
     field_name: str,
-    to_input: Callable[[Mapping[str, str]], dict[str, Any]],
+    to_variables: Callable[[Mapping[str, str]], dict[str, Any]],
     map_path: Path | None,
 ) -> ImportReport:
     """Send every record not yet in the map through ``mutation``; append each new id to it."""
@@ -241,13 +320,11 @@ async def _import(
                 report.skipped += 1
                 continue
             try:
-                api_input = to_input(record)
+                variables = to_variables(record)
             except LegacyRecordError as exc:
                 report.refused.append(f"record {number} (legacy id {legacy_id or '?'}): {exc}")
                 continue
-            response = await client.post(
-                url, json={"query": mutation, "variables": {"input": api_input}}
-            )
+            response = await client.post(url, json={"query": mutation, "variables": variables})
             try:
                 body = response.json()
             except ValueError:
@@ -289,7 +366,7 @@ async def import_users(
         url=url,
         mutation=CREATE_USER,
         field_name="createUser",
-        to_input=lambda record: user_input_from_legacy(record, key),
+        to_variables=lambda record: {"input": user_input_from_legacy(record, key)},
         map_path=map_path,
     )
 
@@ -314,7 +391,32 @@ async def import_accounts(
         url=url,
         mutation=CREATE_ACCOUNT,
         field_name="createInvestmentAccount",
-        to_input=lambda record: account_input_from_legacy(record, key, user_ids),
+        to_variables=lambda record: {"input": account_input_from_legacy(record, key, user_ids)},
+        map_path=map_path,
+    )
+
+
+async def import_transactions(
+    path: Path,
+    *,
+    client: httpx.AsyncClient,
+    url: str,
+    key: bytes,
+    account_map_path: Path,
+    map_path: Path | None = None,
+) -> ImportReport:
+    """Create every transaction of the export through ``createTransaction`` at ``url``.
+
+    Legacy account ids are translated through ``account_map_path`` (the accounts import's map).
+    """
+    account_ids = _read_map(account_map_path)
+    return await _import(
+        path,
+        client=client,
+        url=url,
+        mutation=CREATE_TRANSACTION,
+        field_name="createTransaction",
+        to_variables=lambda record: transaction_input_from_legacy(record, key, account_ids),
         map_path=map_path,
     )
 
@@ -324,7 +426,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "import-legacy", help="import records exported from the seed's Node service"
     )
-    parser.add_argument("entity", choices=["users", "accounts"], help="what the file holds")
+    parser.add_argument(
+        "entity", choices=["users", "accounts", "transactions"], help="what the file holds"
+    )
     parser.add_argument("file", type=Path, help="export file (.jsonl or .csv)")
     parser.add_argument(
         "--url",
@@ -342,6 +446,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=Path,
         help="accounts: the users import's id map, to translate legacy user ids (required)",
     )
+    parser.add_argument(
+        "--account-map",
+        type=Path,
+        help="transactions: the accounts import's id map, to translate legacy account ids "
+        "(required)",
+    )
     add_token_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -355,6 +465,15 @@ async def _run_import(options: argparse.Namespace, key: bytes, map_path: Path) -
                 url=options.url,
                 key=key,
                 user_map_path=options.user_map,
+                map_path=map_path,
+            )
+        if options.entity == "transactions":
+            return await import_transactions(
+                options.file,
+                client=client,
+                url=options.url,
+                key=key,
+                account_map_path=options.account_map,
                 map_path=map_path,
             )
         return await import_users(
@@ -371,6 +490,14 @@ def run(options: argparse.Namespace) -> int:
         return 2
     if options.entity == "accounts" and (options.user_map is None or not options.user_map.exists()):
         print("error: accounts need --user-map, the users import's id map file", file=sys.stderr)
+        return 2
+    if options.entity == "transactions" and (
+        options.account_map is None or not options.account_map.exists()
+    ):
+        print(
+            "error: transactions need --account-map, the accounts import's id map file",
+            file=sys.stderr,
+        )
         return 2
     map_path: Path = options.map or options.file.with_suffix(".idmap.jsonl")
     try:

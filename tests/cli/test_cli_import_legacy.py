@@ -1,4 +1,4 @@
-"""``wealthtech import-legacy users|accounts``: seed exports (Node's crypto) into our format.
+"""``wealthtech import-legacy``: seed users, accounts, transactions (Node's crypto) in our form.
 
 The export is written by ``fixtures/make_legacy_users.js`` with Node's own AES-256-CBC, under a
 fresh random key whenever ``node`` is installed (always in CI) and otherwise from the checked-in
@@ -23,12 +23,19 @@ import pytest
 from subgraphs.investments.app import create_app as create_investments_app
 from subgraphs.investments.settings import InvestmentsSettings
 from subgraphs.kit.testing import HostRouterTransport, execute, running_app
+from subgraphs.transactions.app import create_app as create_transactions_app
+from subgraphs.transactions.settings import TransactionsSettings
 from subgraphs.users.app import create_app
 from subgraphs.users.settings import UsersSettings
 from tests.cli.cli_support import READ_USER, isolate_environment
 from tests.running_system import RunningSystem
 from wealthtech_cli.__main__ import main
-from wealthtech_cli.legacy_import import ImportReport, import_accounts, import_users
+from wealthtech_cli.legacy_import import (
+    ImportReport,
+    import_accounts,
+    import_transactions,
+    import_users,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FIXED_KEY = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
@@ -277,12 +284,144 @@ def test_import_accounts_maps_users_and_seals_references(
     assert (again.created, again.skipped, len(again.refused)) == (0, 2, 3)
 
 
-def test_import_legacy_accounts_need_the_user_map(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("entity", "needs"), [("accounts", "--user-map"), ("transactions", "--account-map")]
+)
+def test_import_legacy_needs_the_owners_id_map(
+    entity: str,
+    needs: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("ENCRYPTION_SECRET_KEY", FIXED_KEY)
-    path = tmp_path / "accounts.jsonl"
-    shutil.copy(FIXTURES / "legacy_accounts.jsonl", path)
-    args = ["import-legacy", "accounts", str(path), "--url", "http://127.0.0.1:9/graphql"]
+    path = tmp_path / f"{entity}.jsonl"
+    shutil.copy(FIXTURES / f"legacy_{entity}.jsonl", path)
+    args = ["import-legacy", entity, str(path), "--url", "http://127.0.0.1:9/graphql"]
     assert main(args) == 2
-    assert "accounts need --user-map" in capsys.readouterr().err
+    assert f"{entity} need {needs}" in capsys.readouterr().err
+    assert not path.with_suffix(".idmap.jsonl").exists()
+
+
+READ_TRANSACTION = """query($id: ID!) { transaction(id: $id) {
+  accountId type status tradeDate reference
+  considerationAmount { amount currency } chargesAmount { amount currency } } }"""
+ACTIVATE = """mutation($id: ID!) {
+  updateInvestmentAccount(input: {id: $id, version: 1, status: ACTIVE}) { status } }"""
+
+
+async def _import_transactions_in_process(
+    paths: dict[str, Path], key: bytes, tmp_path: Path
+) -> tuple[dict[str, str], list[ImportReport], dict[str, Any]]:
+    users_app = create_app(UsersSettings())
+    investments_app = create_investments_app(
+        InvestmentsSettings(users_url="http://users/graphql"),
+        owner_transport=HostRouterTransport({"users": users_app}),
+    )
+    transactions_app = create_transactions_app(
+        TransactionsSettings(investments_url="http://investments/graphql"),
+        owner_transport=HostRouterTransport({"investments": investments_app}),
+    )
+    maps = {entity: tmp_path / f"{entity}.idmap.jsonl" for entity in paths}
+    async with (
+        running_app(users_app) as users,
+        running_app(investments_app) as investments,
+        running_app(transactions_app) as transactions,
+    ):
+        await import_users(
+            paths["users"], client=users, url="/graphql", key=key, map_path=maps["users"]
+        )
+        await import_accounts(
+            paths["accounts"],
+            client=investments,
+            url="/graphql",
+            key=key,
+            user_map_path=maps["users"],
+            map_path=maps["accounts"],
+        )
+        lines = (await asyncio.to_thread(maps["accounts"].read_text)).splitlines()
+        account_ids = {e["legacy_id"]: e["id"] for e in map(json.loads, lines)}
+        for account_id in account_ids.values():
+            await execute(investments, ACTIVATE, {"id": account_id})
+
+        async def run(map_path: Path) -> ImportReport:
+            return await import_transactions(
+                paths["transactions"],
+                client=transactions,
+                url="/graphql",
+                key=key,
+                account_map_path=maps["accounts"],
+                map_path=map_path,
+            )
+
+        reports = [await run(maps["transactions"])]
+        lines = (await asyncio.to_thread(maps["transactions"].read_text)).splitlines()
+        ids = {e["legacy_id"]: e["id"] for e in map(json.loads, lines)}
+        found = {
+            legacy: (await execute(transactions, READ_TRANSACTION, {"id": new_id})).ok()[
+                "transaction"
+            ]
+            for legacy, new_id in ids.items()
+        }
+        # With the map: everything skipped. Without it (a lost map): the idempotency keys
+        # return the transactions created the first time, under the same ids.
+        reports.append(await run(maps["transactions"]))
+        lost = tmp_path / "lost.idmap.jsonl"
+        reports.append(await run(lost))
+        lines = (await asyncio.to_thread(lost.read_text)).splitlines()
+        relost = {e["legacy_id"]: e["id"] for e in map(json.loads, lines)}
+        assert relost == ids
+    return account_ids, reports, found
+
+
+@pytest.mark.parametrize("csv", [False, True], ids=["jsonl", "csv"])
+def test_import_transactions_idempotently_with_sealed_amounts(
+    csv: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolate_environment(monkeypatch, tmp_path / "data")
+    users_path, key = export(tmp_path)
+    paths = {
+        "users": users_path,
+        "accounts": export(tmp_path, entity="accounts", key=key)[0],
+        "transactions": export(tmp_path, csv=csv, entity="transactions", key=key)[0],
+    }
+    account_ids, (report, again, lost), found = asyncio.run(
+        _import_transactions_in_process(paths, bytes.fromhex(key), tmp_path)
+    )
+
+    refused = "\n".join(report.refused)
+    assert (report.created, report.skipped, len(report.refused)) == (2, 0, 3), refused
+    assert "legacy id 7003" in refused and "account_id is not in the accounts id map" in refused
+    assert "legacy id 7004" in refused and "consideration_amount does not open" in refused
+    assert "legacy id 7005" in refused and "refused: RULE_VIOLATION" in refused
+    assert "99999" not in refused and "20.00" not in refused
+    assert found == {
+        "7001": {
+            "accountId": account_ids["5001"],
+            "type": "DEPOSIT",
+            "status": "PENDING",
+            "tradeDate": "2024-03-01",
+            "reference": "Opening deposit",
+            "considerationAmount": {"amount": "1000.00", "currency": "GBP"},
+            "chargesAmount": {"amount": "0.00", "currency": "GBP"},
+        },
+        "7002": {
+            "accountId": account_ids["5002"],
+            "type": "DEPOSIT",
+            "status": "PENDING",
+            "tradeDate": "2024-03-02",
+            "reference": None,
+            "considerationAmount": {"amount": "250.5", "currency": "GBP"},
+            "chargesAmount": {"amount": "1.25", "currency": "GBP"},
+        },
+    }
+    assert (again.created, again.skipped, len(again.refused)) == (0, 2, 3)
+    # The lost-map run got the first run's transactions back (same ids, checked above) ...
+    assert (lost.skipped, len(lost.refused)) == (0, 3)
+    with sqlite3.connect(tmp_path / "data" / "transactions.sqlite3") as connection:
+        stored = connection.execute(
+            "SELECT consideration_amount, charges_amount FROM transactions"
+        ).fetchall()
+    # ... and created no second row.
+    assert len(stored) == 2
+    assert all(v.startswith("wt1.A256GCM.") and ":" not in v for row in stored for v in row)
