@@ -24,6 +24,11 @@ Transactions (``transactions``) go through ``createTransaction``: ``consideratio
 ``charges_amount`` are sealed, ``account_id`` is translated through the accounts import's id map
 (``--account-map``), and each is sent with an idempotency key derived from its legacy id alone,
 so a re-run whose id map lost a line gets the transaction it already created back, not a second.
+
+Compliance logs (``compliance``) go through ``createComplianceLog``: ``log_details`` (a JSON
+object) and ``response_id`` are sealed; their subjects (``user_id``, ``account_id``,
+``transaction_id``) are translated through the id maps given (``--user-map``, ``--account-map``,
+``--transaction-map``), and a subject not in its map refuses the record before anything opens.
 """
 
 from __future__ import annotations
@@ -49,13 +54,16 @@ from .api_client import add_token_argument, api_client
 
 __all__ = [
     "LEGACY_ENCRYPTED_ACCOUNT_FIELDS",
+    "LEGACY_ENCRYPTED_COMPLIANCE_FIELDS",
     "LEGACY_ENCRYPTED_TRANSACTION_FIELDS",
     "LEGACY_ENCRYPTED_USER_FIELDS",
     "ImportReport",
     "LegacyRecordError",
     "account_input_from_legacy",
+    "compliance_input_from_legacy",
     "idempotency_key_for",
     "import_accounts",
+    "import_compliance_logs",
     "import_transactions",
     "import_users",
     "read_records",
@@ -88,6 +96,14 @@ _OPTIONAL_PLAIN_TRANSACTION_FIELDS = {
     "settlement_date": "settlementDate",
     "reference": "reference",
 }
+LEGACY_ENCRYPTED_COMPLIANCE_FIELDS = ("log_details", "response_id")
+_REQUIRED_PLAIN_COMPLIANCE_FIELDS = ("id", "event_type", "outcome", "performed_by")
+# Each subject a log may name: the field, its GraphQL name, and the import whose map has it.
+_COMPLIANCE_SUBJECTS = (
+    ("user_id", "userId", "users"),
+    ("account_id", "accountId", "accounts"),
+    ("transaction_id", "transactionId", "transactions"),
+)
 
 CREATE_USER = """
 mutation ImportLegacyUser($input: CreateUserInput!) {
@@ -103,6 +119,11 @@ mutation ImportLegacyAccount($input: CreateInvestmentAccountInput!) {
 CREATE_TRANSACTION = """
 mutation ImportLegacyTransaction($input: CreateTransactionInput!, $key: String!) {
   createTransaction(input: $input, idempotencyKey: $key) { id }
+}
+"""
+CREATE_COMPLIANCE_LOG = """
+mutation ImportLegacyComplianceLog($input: CreateComplianceLogInput!) {
+  createComplianceLog(input: $input) { id }
 }
 """
 
@@ -263,6 +284,46 @@ def transaction_input_from_legacy(
     return {"input": transaction, "key": idempotency_key_for(record["id"])}
 
 
+def compliance_input_from_legacy(
+    record: Mapping[str, str], key: bytes, id_maps: Mapping[str, Mapping[str, str]]
+) -> dict[str, Any]:
+    """Return the ``CreateComplianceLogInput`` of one exported compliance log.
+
+    ``id_maps`` holds the ``users``, ``accounts`` and ``transactions`` id maps (legacy id ->
+    ours); every subject the record names must be in its map, checked before anything opens.
+    """
+    missing = [name for name in _REQUIRED_PLAIN_COMPLIANCE_FIELDS if not record.get(name)]
+    if missing:
+        raise LegacyRecordError(f"missing {', '.join(missing)}")
+    log: dict[str, Any] = {}
+    for name, graphql_name, entity in _COMPLIANCE_SUBJECTS:
+        legacy = (record.get(name) or "").strip()
+        if not legacy:
+            continue
+        new_id = id_maps.get(entity, {}).get(legacy)
+        if new_id is None:
+            raise LegacyRecordError(f"{name} is not in the {entity} id map (import it first)")
+        log[graphql_name] = new_id
+    if not log:
+        raise LegacyRecordError("names no subject (user_id, account_id or transaction_id)")
+    opened = {name: _open_field(record, name, key) for name in LEGACY_ENCRYPTED_COMPLIANCE_FIELDS}
+    try:
+        details = json.loads(opened["log_details"])
+    except ValueError:
+        details = None
+    if not isinstance(details, dict):
+        raise LegacyRecordError("log_details does not hold a JSON object")
+    log.update(
+        eventType=record["event_type"].strip().upper(),
+        outcome=record["outcome"].strip().upper(),
+        provider=(record.get("provider") or "").strip() or None,
+        logDetails=details,
+        responseId=opened["response_id"].strip(),
+        performedBy=record["performed_by"].strip(),
+    )
+    return log
+
+
 @dataclass
 class ImportReport:
     """What one run did; ``refused`` holds one line per record not imported."""
@@ -421,13 +482,47 @@ async def import_transactions(
     )
 
 
+async def import_compliance_logs(
+    path: Path,
+    *,
+    client: httpx.AsyncClient,
+    url: str,
+    key: bytes,
+    user_map_path: Path | None = None,
+    account_map_path: Path | None = None,
+    transaction_map_path: Path | None = None,
+    map_path: Path | None = None,
+) -> ImportReport:
+    """Create every compliance log of the export through ``createComplianceLog`` at ``url``.
+
+    Subjects are translated through the users, accounts and transactions imports' id maps; a
+    map not given is empty (a log naming such a subject is refused).
+    """
+    id_maps = {
+        "users": _read_map(user_map_path),
+        "accounts": _read_map(account_map_path),
+        "transactions": _read_map(transaction_map_path),
+    }
+    return await _import(
+        path,
+        client=client,
+        url=url,
+        mutation=CREATE_COMPLIANCE_LOG,
+        field_name="createComplianceLog",
+        to_variables=lambda record: {"input": compliance_input_from_legacy(record, key, id_maps)},
+        map_path=map_path,
+    )
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``import-legacy`` to the top-level parser."""
     parser = commands.add_parser(
         "import-legacy", help="import records exported from the seed's Node service"
     )
     parser.add_argument(
-        "entity", choices=["users", "accounts", "transactions"], help="what the file holds"
+        "entity",
+        choices=["users", "accounts", "transactions", "compliance"],
+        help="what the file holds",
     )
     parser.add_argument("file", type=Path, help="export file (.jsonl or .csv)")
     parser.add_argument(
@@ -444,13 +539,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--user-map",
         type=Path,
-        help="accounts: the users import's id map, to translate legacy user ids (required)",
+        help="accounts (required), compliance: the users import's id map, to translate "
+        "legacy user ids",
     )
     parser.add_argument(
         "--account-map",
         type=Path,
-        help="transactions: the accounts import's id map, to translate legacy account ids "
-        "(required)",
+        help="transactions (required), compliance: the accounts import's id map, to "
+        "translate legacy account ids",
+    )
+    parser.add_argument(
+        "--transaction-map",
+        type=Path,
+        help="compliance: the transactions import's id map, to translate legacy transaction ids",
     )
     add_token_argument(parser)
     parser.set_defaults(handler=run)
@@ -465,6 +566,17 @@ async def _run_import(options: argparse.Namespace, key: bytes, map_path: Path) -
                 url=options.url,
                 key=key,
                 user_map_path=options.user_map,
+                map_path=map_path,
+            )
+        if options.entity == "compliance":
+            return await import_compliance_logs(
+                options.file,
+                client=client,
+                url=options.url,
+                key=key,
+                user_map_path=options.user_map,
+                account_map_path=options.account_map,
+                transaction_map_path=options.transaction_map,
                 map_path=map_path,
             )
         if options.entity == "transactions":
@@ -498,6 +610,10 @@ def run(options: argparse.Namespace) -> int:
             "error: transactions need --account-map, the accounts import's id map file",
             file=sys.stderr,
         )
+        return 2
+    given = (options.user_map, options.account_map, options.transaction_map)
+    if options.entity == "compliance" and any(m is not None and not m.exists() for m in given):
+        print("error: an id map given to compliance does not exist", file=sys.stderr)
         return 2
     map_path: Path = options.map or options.file.with_suffix(".idmap.jsonl")
     try:

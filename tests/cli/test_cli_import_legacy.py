@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
+from subgraphs.compliance.app import create_app as create_compliance_app
+from subgraphs.compliance.settings import ComplianceSettings
 from subgraphs.investments.app import create_app as create_investments_app
 from subgraphs.investments.settings import InvestmentsSettings
 from subgraphs.kit.testing import HostRouterTransport, execute, running_app
@@ -33,6 +35,7 @@ from wealthtech_cli.__main__ import main
 from wealthtech_cli.legacy_import import (
     ImportReport,
     import_accounts,
+    import_compliance_logs,
     import_transactions,
     import_users,
 )
@@ -311,8 +314,10 @@ ACTIVATE = """mutation($id: ID!) {
 
 
 async def _import_transactions_in_process(
-    paths: dict[str, Path], key: bytes, tmp_path: Path
+    paths: dict[str, Path], key: bytes, tmp_path: Path, *, compliance: bool = False
 ) -> tuple[dict[str, str], list[ImportReport], dict[str, Any]]:
+    """Import users, accounts (then activated) and transactions; with ``compliance``, instead of
+    re-running the transactions, import the compliance logs and return those."""
     users_app = create_app(UsersSettings())
     investments_app = create_investments_app(
         InvestmentsSettings(users_url="http://users/graphql"),
@@ -322,11 +327,22 @@ async def _import_transactions_in_process(
         TransactionsSettings(investments_url="http://investments/graphql"),
         owner_transport=HostRouterTransport({"investments": investments_app}),
     )
+    compliance_app = create_compliance_app(
+        ComplianceSettings(
+            users_url="http://users/graphql",
+            investments_url="http://investments/graphql",
+            transactions_url="http://transactions/graphql",
+        ),
+        owner_transport=HostRouterTransport(
+            {"users": users_app, "investments": investments_app, "transactions": transactions_app}
+        ),
+    )
     maps = {entity: tmp_path / f"{entity}.idmap.jsonl" for entity in paths}
     async with (
         running_app(users_app) as users,
         running_app(investments_app) as investments,
         running_app(transactions_app) as transactions,
+        running_app(compliance_app) as logs,
     ):
         await import_users(
             paths["users"], client=users, url="/graphql", key=key, map_path=maps["users"]
@@ -355,6 +371,8 @@ async def _import_transactions_in_process(
             )
 
         reports = [await run(maps["transactions"])]
+        if compliance:
+            return account_ids, *(await _import_compliance(logs, paths, key, maps))
         lines = (await asyncio.to_thread(maps["transactions"].read_text)).splitlines()
         ids = {e["legacy_id"]: e["id"] for e in map(json.loads, lines)}
         found = {
@@ -424,4 +442,96 @@ def test_import_transactions_idempotently_with_sealed_amounts(
         ).fetchall()
     # ... and created no second row.
     assert len(stored) == 2
+    assert all(v.startswith("wt1.A256GCM.") and ":" not in v for row in stored for v in row)
+
+
+READ_LOG = """query($id: ID!) { complianceLog(id: $id) {
+  eventType outcome provider performedBy logDetails responseId
+  user { id } account { id } transaction { id } } }"""
+
+
+async def _import_compliance(
+    client: httpx.AsyncClient, paths: dict[str, Path], key: bytes, maps: dict[str, Path]
+) -> tuple[list[ImportReport], dict[str, Any]]:
+    async def run() -> ImportReport:
+        return await import_compliance_logs(
+            paths["compliance"],
+            client=client,
+            url="/graphql",
+            key=key,
+            user_map_path=maps["users"],
+            account_map_path=maps["accounts"],
+            transaction_map_path=maps["transactions"],
+            map_path=maps["compliance"],
+        )
+
+    report = await run()
+    ids = {}
+    for entity in ("users", "transactions", "compliance"):
+        lines = (await asyncio.to_thread(maps[entity].read_text)).splitlines()
+        ids[entity] = {e["legacy_id"]: e["id"] for e in map(json.loads, lines)}
+    found = {
+        legacy: (await execute(client, READ_LOG, {"id": new_id})).ok()["complianceLog"]
+        for legacy, new_id in ids["compliance"].items()
+    }
+    found["ids"] = ids
+    return [report, await run()], found
+
+
+@pytest.mark.parametrize("csv", [False, True], ids=["jsonl", "csv"])
+def test_import_compliance_logs_maps_every_subject(
+    csv: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolate_environment(monkeypatch, tmp_path / "data")
+    users_path, key = export(tmp_path)
+    paths = {
+        "users": users_path,
+        "accounts": export(tmp_path, entity="accounts", key=key)[0],
+        "transactions": export(tmp_path, entity="transactions", key=key)[0],
+        "compliance": export(tmp_path, csv=csv, entity="compliance", key=key)[0],
+    }
+    account_ids, (report, again), found = asyncio.run(
+        _import_transactions_in_process(paths, bytes.fromhex(key), tmp_path, compliance=True)
+    )
+    ids = found.pop("ids")
+
+    refused = "\n".join(report.refused)
+    assert (report.created, report.skipped, len(report.refused)) == (2, 0, 3), refused
+    assert "legacy id 9003" in refused and "transaction_id is not in the transactions" in refused
+    assert "legacy id 9004" in refused and "log_details does not open" in refused
+    assert "legacy id 9005" in refused and "log_details does not hold a JSON object" in refused
+    for secret in ("no funds", "aml-KM-0003", "pep-ZA-0004", "pep-KM-0005", '"not"'):
+        assert secret not in refused
+    assert found == {
+        "9001": {
+            "eventType": "KYC_CHECK_PASSED",
+            "outcome": "CLEAR",
+            "provider": "Onfido",
+            "performedBy": "seed-migration",
+            "logDetails": {"check": "identity", "document": "passport"},
+            "responseId": "chk-ZA-0001",
+            "user": {"id": ids["users"]["1001"]},
+            "account": None,
+            "transaction": None,
+        },
+        "9002": {
+            "eventType": "AML_SCREENING",
+            "outcome": "CLEAR",
+            "provider": None,
+            "performedBy": "seed-migration",
+            "logDetails": {"lists": ["HMT", "OFAC"], "hits": 0},
+            "responseId": "aml-KM-0002",
+            "user": {"id": ids["users"]["1002"]},
+            "account": {"id": account_ids["5002"]},
+            "transaction": {"id": ids["transactions"]["7002"]},
+        },
+    }
+    assert (again.created, again.skipped, len(again.refused)) == (0, 2, 3)
+    with sqlite3.connect(tmp_path / "data" / "compliance.sqlite3") as connection:
+        stored = connection.execute(
+            "SELECT log_id, log_details, response_id FROM compliance_log_revisions"
+            " WHERE event_type != 'DATA_ACCESS'"  # reading the logs above is audited too
+        ).fetchall()
+    assert sorted(row[0] for row in stored) == sorted(ids["compliance"].values())
+    stored = [row[1:] for row in stored]
     assert all(v.startswith("wt1.A256GCM.") and ":" not in v for row in stored for v in row)
