@@ -306,6 +306,18 @@ def test_import_legacy_needs_the_owners_id_map(
     assert not path.with_suffix(".idmap.jsonl").exists()
 
 
+def test_import_legacy_compliance_refuses_a_missing_map_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ENCRYPTION_SECRET_KEY", FIXED_KEY)
+    path = tmp_path / "compliance.jsonl"
+    shutil.copy(FIXTURES / "legacy_compliance.jsonl", path)
+    args = ["import-legacy", "compliance", str(path), "--url", "http://127.0.0.1:9/graphql"]
+    assert main([*args, "--user-map", str(tmp_path / "absent.jsonl")]) == 2
+    assert "an id map given to compliance does not exist" in capsys.readouterr().err
+    assert not path.with_suffix(".idmap.jsonl").exists()
+
+
 READ_TRANSACTION = """query($id: ID!) { transaction(id: $id) {
   accountId type status tradeDate reference
   considerationAmount { amount currency } chargesAmount { amount currency } } }"""
