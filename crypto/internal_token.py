@@ -54,6 +54,7 @@ __all__ = [
     "INTERNAL_TOKEN_AUDIENCE",
     "INTERNAL_TOKEN_HEADER",
     "INTERNAL_TOKEN_ISSUER",
+    "InternalTokenMinter",
     "InvalidInternalToken",
     "Principal",
     "internal_key_id",
@@ -220,7 +221,57 @@ def _epoch(now: datetime | float | None) -> float:
 
 
 def _compact_json(value: Mapping[str, Any]) -> bytes:
+    # Sorted keys, no whitespace: the same claims always give the same bytes.
     return json.dumps(value, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+class InternalTokenMinter:
+    """Mints internal tokens with one signing key.
+
+    The router mints one token per client request, so what does not change between tokens (the
+    key id, a SHA-256 over the public key, and the encoded header) is computed once here.
+    """
+
+    def __init__(self, private_key: Ed25519PrivateKey, *, ttl: int = 60) -> None:
+        if ttl <= 0:
+            raise ValueError("ttl must be positive")
+        self._key = private_key
+        self._ttl = ttl
+        header = {"alg": _ALGORITHM, "typ": "JWT", "kid": internal_key_id(private_key.public_key())}
+        self._header_segment = _b64encode(_compact_json(header)) + "."
+
+    def __repr__(self) -> str:
+        return f"InternalTokenMinter(ttl={self._ttl})"
+
+    def mint(
+        self,
+        *,
+        sub: str,
+        roles: Iterable[str],
+        scope: str | Iterable[str] = "",
+        user_id: str | None = None,
+        request_id: str | None = None,
+        now: datetime | float | None = None,
+    ) -> str:
+        """Return a signed internal token for the given caller, valid for the minter's ttl."""
+        issued_at = int(_epoch(now))
+        scope_text = scope if isinstance(scope, str) else " ".join(sorted(set(scope)))
+        claims = {
+            "iss": INTERNAL_TOKEN_ISSUER,
+            "aud": INTERNAL_TOKEN_AUDIENCE,
+            "sub": sub,
+            "roles": sorted(set(roles)),
+            "scope": scope_text,
+            "user_id": user_id,
+            "rid": request_id,
+            "iat": issued_at,
+            "nbf": issued_at,
+            "exp": issued_at + self._ttl,
+            "jti": secrets.token_urlsafe(12),
+        }
+        signing_input = self._header_segment + _b64encode(_compact_json(claims))
+        signature = self._key.sign(signing_input.encode("ascii"))
+        return f"{signing_input}.{_b64encode(signature)}"
 
 
 def mint_internal_token(
@@ -234,28 +285,14 @@ def mint_internal_token(
     ttl: int = 60,
     now: datetime | float | None = None,
 ) -> str:
-    """Return a signed internal token for the given caller, valid for ``ttl`` seconds."""
-    if ttl <= 0:
-        raise ValueError("ttl must be positive")
-    issued_at = int(_epoch(now))
-    scope_text = scope if isinstance(scope, str) else " ".join(sorted(set(scope)))
-    header = {"alg": _ALGORITHM, "typ": "JWT", "kid": internal_key_id(private_key.public_key())}
-    claims = {
-        "iss": INTERNAL_TOKEN_ISSUER,
-        "aud": INTERNAL_TOKEN_AUDIENCE,
-        "sub": sub,
-        "roles": sorted(set(roles)),
-        "scope": scope_text,
-        "user_id": user_id,
-        "rid": request_id,
-        "iat": issued_at,
-        "nbf": issued_at,
-        "exp": issued_at + ttl,
-        "jti": secrets.token_urlsafe(12),
-    }
-    signing_input = f"{_b64encode(_compact_json(header))}.{_b64encode(_compact_json(claims))}"
-    signature = private_key.sign(signing_input.encode("ascii"))
-    return f"{signing_input}.{_b64encode(signature)}"
+    """Return a signed internal token for the given caller, valid for ``ttl`` seconds.
+
+    For one token; a process that mints many with the same key keeps an
+    :class:`InternalTokenMinter`.
+    """
+    return InternalTokenMinter(private_key, ttl=ttl).mint(
+        sub=sub, roles=roles, scope=scope, user_id=user_id, request_id=request_id, now=now
+    )
 
 
 def _key_set(

@@ -50,6 +50,8 @@ def build_verifier(
         hs256_secret=hs256_secret(settings),
         jwks=jwks,
         leeway_seconds=settings.jwt_leeway_seconds,
+        cache_seconds=settings.jwt_cache_seconds,
+        cache_size=settings.jwt_cache_size,
     )
 
 

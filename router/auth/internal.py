@@ -11,9 +11,9 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crypto.internal_token import (
+    InternalTokenMinter,
     load_or_create_dev_keypair,
     load_private_key,
-    mint_internal_token,
 )
 from router.auth.settings import SecuritySettings
 from router.auth.verifier import Caller
@@ -43,8 +43,7 @@ class InternalTokenSigner:
     """Mints the ``X-Internal-Token`` that tells subgraphs who the caller is."""
 
     def __init__(self, private_key: Ed25519PrivateKey, *, ttl_seconds: int = 60) -> None:
-        self._key = private_key
-        self._ttl = ttl_seconds
+        self._minter = InternalTokenMinter(private_key, ttl=ttl_seconds)
 
     def mint_for_router(self, purpose: str) -> str:
         """Return a token for the router's own requests (readiness probes): no role, no scope.
@@ -52,17 +51,13 @@ class InternalTokenSigner:
         Subgraphs accept it as authenticated, and their policies grant a caller without a role
         nothing beyond what needs no authorization (``{ __typename }``).
         """
-        return mint_internal_token(
-            self._key, sub=f"router:{purpose}", roles=(), scope="", ttl=self._ttl
-        )
+        return self._minter.mint(sub=f"router:{purpose}", roles=(), scope="")
 
     def mint(self, caller: Caller, request_id: str | None) -> str:
-        return mint_internal_token(
-            self._key,
+        return self._minter.mint(
             sub=caller.sub,
             roles=caller.roles,
             scope=caller.scopes,
             user_id=caller.user_id,
             request_id=request_id,
-            ttl=self._ttl,
         )

@@ -56,6 +56,9 @@ class SecuritySettings(BaseSettings):
         "ES256",
     )
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # How long a verified caller token is remembered (0: verify every request; ADR 0013).
+    jwt_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
+    jwt_cache_size: int = Field(default=10_000, ge=0)
     jwks_cache_seconds: float = Field(default=300.0, gt=0)
     # A token naming an unknown kid refetches the JWKS at most this often (key rotation).
     jwks_refetch_interval_seconds: float = Field(default=30.0, ge=0)

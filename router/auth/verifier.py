@@ -13,13 +13,21 @@ key, never trusted on its own:
 PyJWT then checks the signature with exactly that one algorithm, and ``exp`` (required), ``nbf``,
 ``iss`` and ``aud`` (required) with a small leeway. Every refusal raises
 :class:`AuthenticationError` with a generic client message; ``reason`` is for logs only.
+
+A token that verified is remembered (exact token text -> caller, bounded in count and for at most
+``cache_seconds``), so a client sending the same token on every request pays for its signature
+once: decoding and checking it again cost more CPU than the rest of a cached single-subgraph
+request. A remembered token is still refused the moment it expires or before its ``nbf``; only
+refusals never cached. The price: a key removed from the JWKS keeps accepting the tokens it
+already verified for up to ``cache_seconds`` (ADR 0013); ``cache_seconds=0`` switches it off.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 
@@ -51,6 +59,13 @@ class Caller:
     user_id: str | None = None
 
 
+class _Verified(NamedTuple):
+    caller: Caller
+    not_before: float  # nbf - leeway, wall clock (-inf without nbf)
+    expires: float  # exp + leeway, wall clock
+    forget_at: float  # when the cache stops vouching for the token, monotonic clock
+
+
 class TokenVerifier:
     """Checks caller tokens against the configured secret and/or JWKS."""
 
@@ -63,6 +78,8 @@ class TokenVerifier:
         hs256_secret: bytes | None = None,
         jwks: JwksKeys | None = None,
         leeway_seconds: int = 30,
+        cache_seconds: float = 60.0,
+        cache_size: int = 10_000,
     ) -> None:
         allowed = frozenset(algorithms)
         if "HS256" in allowed and hs256_secret is None:
@@ -79,6 +96,10 @@ class TokenVerifier:
         self._secret = hs256_secret
         self._jwks = jwks
         self._leeway = leeway_seconds
+        self._cache_seconds = cache_seconds
+        self._cache_size = cache_size
+        # Insertion-ordered: the oldest entries are dropped first when the cache is full.
+        self._verified: dict[str, _Verified] = {}
 
     @property
     def algorithms(self) -> frozenset[str]:
@@ -86,6 +107,16 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Caller:
         """Return the caller of a valid ``token``; raise :class:`AuthenticationError` if not."""
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            if time.monotonic() < remembered.forget_at:
+                now = time.time()
+                if now >= remembered.expires:
+                    raise AuthenticationError("expired", "The bearer token has expired.")
+                if now < remembered.not_before:
+                    raise AuthenticationError("not yet valid")
+                return remembered.caller
+            del self._verified[token]
         if not token or len(token) > _MAX_TOKEN_LENGTH:
             raise AuthenticationError("token empty or too long")
         try:
@@ -119,7 +150,25 @@ class TokenVerifier:
             raise AuthenticationError("bad signature") from exc
         except jwt.PyJWTError as exc:
             raise AuthenticationError(f"invalid token ({type(exc).__name__})") from exc
-        return _caller(claims)
+        caller = _caller(claims)
+        self._remember(token, caller, claims)
+        return caller
+
+    def _remember(self, token: str, caller: Caller, claims: dict[str, Any]) -> None:
+        if self._cache_seconds <= 0 or self._cache_size <= 0:
+            return
+        exp = claims["exp"]  # required, and PyJWT checked that it is a number
+        nbf = claims.get("nbf")
+        # int(), as PyJWT compares them.
+        not_before = int(nbf) - self._leeway if isinstance(nbf, int | float) else float("-inf")
+        while len(self._verified) >= self._cache_size:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = _Verified(
+            caller,
+            not_before,
+            int(exp) + self._leeway,
+            time.monotonic() + self._cache_seconds,
+        )
 
     async def _key_for(self, algorithm: str, kid: Any) -> Any:
         if algorithm == "HS256":

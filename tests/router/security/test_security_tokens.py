@@ -11,6 +11,7 @@ from pathlib import Path
 from threading import Thread
 from typing import Any
 
+import jwt
 import pytest
 
 from router.auth import (
@@ -236,6 +237,7 @@ async def test_jwks_url_fetch_cache_and_refetch_on_unknown_kid(jwks_server: _Jwk
         audience="wealthtech-router",
         algorithms=("RS256", "ES256"),
         jwks=keys,
+        cache_seconds=0,  # every verify goes to the key set: what this test watches
     )
     assert (await verifier.verify(signed(RSA))).sub == "user:usr_1"
     assert (await verifier.verify(signed(RSA))).sub == "user:usr_1"
@@ -311,3 +313,79 @@ def test_production_fetches_a_jwks_over_https_only(tmp_path: Path) -> None:
         build_verifier(plain)
     secure = SecuritySettings(env="production", jwt_jwks_url="https://idp.example/jwks.json")
     assert build_verifier(secure).algorithms == {"RS256", "ES256"}  # fetched on first use
+
+
+# -- the verified-token cache ---------------------------------------------------------------
+
+
+async def test_a_verified_token_is_checked_once_then_remembered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = hs_verifier()
+    token = hs256()
+    decodes: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        decodes.append(args[0])
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    first = await verifier.verify(token)
+    for _ in range(5):
+        assert await verifier.verify(token) == first
+    assert decodes == [token]
+    # Refusals are never remembered: a bad token is checked (and refused) every time.
+    forged = hs256(b"x" * 48)
+    for _ in range(2):
+        assert await refused(verifier, forged) == "bad signature"
+    assert decodes == [token, forged, forged]
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = hs_verifier()  # leeway 5 s
+    now = time.time()
+    token = hs256(iat=int(now), nbf=int(now), exp=int(now) + 60)
+    await verifier.verify(token)
+    monkeypatch.setattr(time, "time", lambda: now + 64)
+    await verifier.verify(token)  # within the leeway
+    monkeypatch.setattr(time, "time", lambda: now + 66)
+    assert await refused(verifier, token) == "expired"
+
+
+async def test_the_cache_forgets_after_its_lifetime_and_can_be_switched_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decodes = 0
+    real_decode = jwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        nonlocal decodes
+        decodes += 1
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    token = hs256()
+    verifier = hs_verifier(cache_seconds=30)
+    await verifier.verify(token)
+    later = time.monotonic() + 31
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    await verifier.verify(token)  # verified again: the remembered answer had run out
+    assert decodes == 2
+
+    uncached = hs_verifier(cache_seconds=0)
+    await uncached.verify(token)
+    await uncached.verify(token)
+    assert decodes == 4
+
+
+async def test_the_cache_holds_at_most_cache_size_tokens() -> None:
+    verifier = hs_verifier(cache_size=3)
+    tokens = [hs256(sub=f"user:usr_{n}") for n in range(5)]
+    for token in tokens:
+        await verifier.verify(token)
+    assert len(verifier._verified) == 3
+    # The oldest were dropped first.
+    assert list(verifier._verified) == tokens[2:]
