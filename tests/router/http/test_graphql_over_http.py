@@ -287,3 +287,51 @@ async def test_only_selected_headers_travel_to_subgraphs(
         assert set(context.headers) == {"x-internal-token", "x-request-id"}
         assert context.headers["x-request-id"] == "r-9"
         assert context.request_id == "r-9"
+
+
+async def test_an_unexpected_failure_on_post_is_a_500_graphql_error_and_reaches_the_server(
+    fleet: RunningFleet, tmp_path: Path, monkeypatch: Any
+) -> None:
+    # POST /graphql skips Starlette's error layer (RouterApp); its own guard must still answer.
+    from router.gateway import Gateway
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("unexpected failure with value 4111-1111")
+
+    monkeypatch.setattr(Gateway, "execute", broken)
+    security = SecuritySettings(data_dir=tmp_path)
+    supergraph = Supergraph.from_sdl(fleet.supergraph_sdl())
+    app = create_app(supergraph, RouterSettings(), security=security)
+    token = mint_dev_token(load_or_create_dev_secret(security.keys_dir), roles=["admin"])
+    headers = {"authorization": f"Bearer {token}", "content-type": JSON}
+    async with app.router.lifespan_context(app):
+        quiet = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=quiet, base_url="http://router.test") as client:
+            response = await client.post(
+                "/graphql", content=orjson.dumps({"query": USERS_QUERY}), headers=headers
+            )
+        assert response.status_code == 500
+        code = {"code": "INTERNAL_SERVER_ERROR"}
+        assert response.json() == {
+            "errors": [{"message": "Internal server error.", "extensions": code}]
+        }
+        assert "4111" not in response.text
+        # The exception itself goes on to the server (which logs it), as on every other route.
+        loud = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=loud, base_url="http://router.test") as client:
+            try:
+                await client.post(
+                    "/graphql", content=orjson.dumps({"query": USERS_QUERY}), headers=headers
+                )
+            except RuntimeError as exc:
+                assert "unexpected failure" in str(exc)
+            else:
+                raise AssertionError("the failure did not reach the server")
+
+
+async def test_other_methods_on_graphql_are_405_naming_get_and_post(
+    router: httpx.AsyncClient,
+) -> None:
+    response = await router.put("/graphql", content=b"{}")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
