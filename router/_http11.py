@@ -8,11 +8,15 @@ private network. This transport does exactly that, and keeps everything else of 
 router cannot tell the difference.
 
 How, and why this way: each pooled connection is an ``asyncio.Protocol`` whose ``data_received``
-feeds llhttp (``httptools``, the C parser uvicorn already uses); a request writes its bytes straight
-to the socket transport and awaits one future, resolved once the whole response is in memory. Its
-read (or write) deadline is one ``loop.call_later`` timer. Streams, ``asyncio.timeout`` contexts and
-per-read coroutines cost several times more CPU per request than this on uvloop (measured: about
-190 µs against about 80 µs per request, client side, httpx included).
+feeds llhttp (``httptools``, the C parser uvicorn already uses, and faster per response than a
+minimal pure-Python head parser: about 1.2 µs against 1.7 µs); a request writes its bytes straight
+to the socket transport and awaits one future, resolved with the ``httpx.Response`` (body in
+memory) once the whole answer has arrived. Its read (or write) deadline is one ``loop.call_later``
+timer. Measured on uvloop against a loopback server, client-side CPU per sequential POST: the
+transport alone about 65 µs against about 80 µs for the former StreamReader/``asyncio.timeout``
+version; through ``httpx.AsyncClient`` about 163 µs against about 175 µs. What is left is mostly
+the event loop's and the kernel's share (a bare protocol ping-pong costs about 30 µs) and httpx's
+own (about 57 µs with a transport that does no I/O).
 
 What it does: one pool of idle keep-alive connections per origin, bounded by ``max_connections``
 (waiting longer than httpx's pool timeout raises ``httpx.PoolTimeout``); ``Content-Length``,
@@ -135,6 +139,7 @@ class _Connection(asyncio.Protocol):
         """End the exchange with its response or its error, once."""
         waiter = self._waiter
         self._waiter = None
+        self._request = None  # an idle connection should not keep the last request alive
         self._draining = False
         if self._timer is not None:
             self._timer.cancel()
