@@ -127,10 +127,12 @@ class _Connection(asyncio.Protocol):
     def _complete(self) -> None:
         body = self.body
         self._finish(
+            # content=, not stream=: httpx reads (and decodes) it here, so the client's aread()
+            # finds it done instead of iterating a stream through its own wrappers.
             httpx.Response(
                 self.status,
                 headers=self.headers,
-                stream=httpx.ByteStream(body[0] if len(body) == 1 else b"".join(body)),
+                content=body[0] if len(body) == 1 else b"".join(body),
                 extensions={**_HTTP11, "reason_phrase": self.reason},
             )
         )

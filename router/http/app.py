@@ -4,7 +4,7 @@ The supergraph is loaded when the app is created, so a broken file fails before 
 the subgraph connection pools and the gateway are built in the app's lifespan and closed with it.
 
 ``POST /graphql`` is the hot path: :class:`RouterApp` sends it through the app's own middleware
-(CORS, the security layer) straight to its endpoint, past Starlette's routing and exception layers,
+(CORS, the security layer) straight to its endpoint, past FastAPI's and Starlette's own layers,
 which cost about a tenth of a millisecond per request (ADR 0013). Everything else takes the normal
 FastAPI path.
 """
@@ -38,29 +38,31 @@ _INTERNAL_ERROR = (
 
 
 class RouterApp(FastAPI):
-    """The FastAPI app, with ``POST /graphql`` dispatched before Starlette's own layers."""
+    """The FastAPI app, with ``POST /graphql`` dispatched before FastAPI's and Starlette's layers.
+
+    That request goes through the app's user middleware (CORS, the security layer: same classes,
+    same arguments, so the same verifier and signer) straight to its endpoint, with a guard that
+    answers 500 like Starlette's error layer would. Not on that path: FastAPI's native telemetry
+    spans and a ``root_path`` deployment (with a root path everything takes the normal path).
+    """
 
     graphql_path = "/graphql"
-
-    def build_middleware_stack(self) -> ASGIApp:
-        graphql: ASGIApp = GRAPHQL_POST
-        # The user middleware (CORS, the security layer) wraps the hot path exactly as it wraps
-        # every other route: same classes, same arguments, same shared verifier and signer.
-        for cls, args, kwargs in reversed(self.user_middleware):
-            graphql = cls(graphql, *args, **kwargs)
-        return _GraphQLDispatch(super().build_middleware_stack(), graphql, self.graphql_path)
-
-
-class _GraphQLDispatch:
-    def __init__(self, default: ASGIApp, graphql: ASGIApp, path: str) -> None:
-        self._default = default
-        self._graphql = graphql
-        self._path = path
+    _graphql_stack: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self._path:
-            await self._default(scope, receive, send)
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"] != self.graphql_path
+            or scope.get("root_path")
+            or self.root_path
+        ):
+            await super().__call__(scope, receive, send)
             return
+        scope["app"] = self
+        stack = self._graphql_stack
+        if stack is None:
+            stack = self._graphql_stack = self._build_graphql_stack()
         started = False
 
         async def tracked(message: Message) -> None:
@@ -70,13 +72,19 @@ class _GraphQLDispatch:
             await send(message)
 
         try:
-            await self._graphql(scope, receive, tracked)
+            await stack(scope, receive, tracked)
         except Exception:
             # What Starlette's ServerErrorMiddleware does on the other routes: a 500 when nothing
             # was sent yet, and the exception goes on to the server, which logs it.
             if not started:
                 await _internal_error(send)
             raise
+
+    def _build_graphql_stack(self) -> ASGIApp:
+        stack: ASGIApp = GRAPHQL_POST
+        for cls, args, kwargs in reversed(self.user_middleware):
+            stack = cls(stack, *args, **kwargs)
+        return stack
 
 
 async def _internal_error(send: Send) -> None:
