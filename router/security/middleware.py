@@ -8,10 +8,11 @@ In order, for each request to those paths:
    ``WWW-Authenticate``), so an anonymous caller learns nothing about limits or the schema;
 4. operation limits on ``/graphql`` (depth, aliases, tokens, page size, introspection:
    ``400`` with the code of :mod:`router.limits.checks`);
-5. identity for the subgraphs: a freshly minted ``X-Internal-Token`` and an ``X-Request-Id``
-   replace whatever the client sent under those names, and the endpoint forwards them
-   (``RouterSettings.forward_headers``); the client's ``Authorization`` is never forwarded. The
-   response carries the same ``X-Request-Id``.
+5. identity for the subgraphs: the caller's ``X-Internal-Token`` (minted, or reused while it has
+   half its life left: :class:`~router.auth.internal.InternalTokenSigner`) and an
+   ``X-Request-Id`` replace whatever the client sent under those names, and the endpoint forwards
+   them (``RouterSettings.forward_headers``); the client's ``Authorization`` is never forwarded.
+   The response carries the same ``X-Request-Id``.
 
 The GraphiQL page itself (``GET /graphql`` without ``query``) needs no token (a browser cannot
 send one on navigation) and is ``404`` when GraphiQL is switched off. Other paths (``/healthz``,
@@ -113,7 +114,7 @@ class SecurityMiddleware:
             response = self._refusal(refused, is_graphql, headers, path)
             await response(scope, receive, send)
             return
-        inner, request_id = self._with_identity(scope, caller)
+        inner, request_id = self._with_identity(scope, headers, caller)
         await self.app(inner, _replay(body, receive), _tagged(send, request_id))
 
     async def _body(self, method: str, headers: Headers, receive: Receive) -> bytes | None:
@@ -172,24 +173,24 @@ class SecurityMiddleware:
         except LimitViolation as violation:
             raise _Refused(violation.status, violation.code, violation.message) from None
 
-    def _with_identity(self, scope: Scope, caller: Caller) -> tuple[Scope, str]:
-        incoming = Headers(scope=scope).get("x-request-id")
+    def _with_identity(self, scope: Scope, headers: Headers, caller: Caller) -> tuple[Scope, str]:
+        incoming = headers.get("x-request-id")
         request_id = (
             incoming
             if incoming is not None and _VALID_REQUEST_ID.match(incoming)
             else uuid.uuid4().hex
         )
-        token = self._signer.mint(caller, request_id)
-        headers = [
+        token = self._signer.mint(caller)
+        forwarded = [
             (name, value)
             for name, value in scope["headers"]
             if name not in (INTERNAL_TOKEN, REQUEST_ID)
         ]
-        headers.append((INTERNAL_TOKEN, token.encode("ascii")))
-        headers.append((REQUEST_ID, request_id.encode("ascii")))
+        forwarded.append((INTERNAL_TOKEN, token.encode("ascii")))
+        forwarded.append((REQUEST_ID, request_id.encode("ascii")))
         state: dict[str, Any] = dict(scope.get("state") or {})
         state[CALLER_STATE_KEY] = caller
-        return {**scope, "headers": headers, "state": state}, request_id
+        return {**scope, "headers": forwarded, "state": state}, request_id
 
     def _refusal(
         self, refused: _Refused, is_graphql: bool, headers: Headers, path: str

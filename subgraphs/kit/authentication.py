@@ -5,7 +5,9 @@ token (:mod:`crypto.internal_token`) in the ``X-Internal-Token`` header. A subgr
 router's public keys, so a direct call to its port without such a token reads nothing: the
 request is refused before any database session is opened, with HTTP 401 and a GraphQL-shaped
 body (``{"errors": [{"message": ..., "extensions": {"code": "UNAUTHENTICATED"}}]}``), which the
-router's subgraph client re-paths like any subgraph error. ``/healthz`` stays open.
+router's subgraph client re-paths like any subgraph error. ``/healthz`` stays open. The request
+id the access audit records is the token's ``rid``, or else the ``X-Request-Id`` header (the
+router sends it beside a token it reuses for one caller across requests).
 
 Keys (``<PREFIX>`` is the subgraph's settings prefix, e.g. ``USERS``):
 
@@ -20,7 +22,9 @@ Keys (``<PREFIX>`` is the subgraph's settings prefix, e.g. ``USERS``):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -56,6 +60,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 UNAUTHENTICATED_MESSAGE = "A valid internal token is required (X-Internal-Token)."
+REQUEST_ID_HEADER = "X-Request-Id"
+# What the router itself sends (router/security/middleware.py): anything else is not an id.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,12 @@ def authenticate(request: Request) -> Caller:
         log.info("internal token refused: %s", exc.reason)
         raise AuthenticationFailed from exc
     assert token is not None  # verify_internal_token refuses a missing token
+    if principal.request_id is None:
+        # The router's tokens name the caller, not the request (it reuses one per caller for
+        # a while, ADR 0013): the request id comes beside the token, for the access audit.
+        request_id = request.headers.get(REQUEST_ID_HEADER)
+        if request_id is not None and _VALID_REQUEST_ID.match(request_id):
+            principal = dataclasses.replace(principal, request_id=request_id)
     return Caller(principal, token)
 
 

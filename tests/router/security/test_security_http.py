@@ -116,7 +116,9 @@ async def test_subgraphs_get_an_internal_token_and_never_the_callers_token(
         assert principal.roles == {"client"}
         assert principal.scopes == {"pii:read"}
         assert principal.user_id == "usr_0001"
-        assert principal.request_id == "req-42"
+        # The token names the caller, not the request (reused per caller, ADR 0013): the request
+        # id travels beside it in X-Request-Id, checked above.
+        assert principal.request_id is None
         assert principal.expires_at is not None
 
 
@@ -365,3 +367,22 @@ async def test_body_limit_holds_for_a_streamed_body_without_length(
     assert "content-length" not in response.request.headers
     assert response.status_code == 413
     assert error_code(response) == "PAYLOAD_TOO_LARGE"
+
+
+async def test_one_internal_token_per_caller_is_reused_and_never_shared(
+    fleet: RunningFleet, tmp_path: Path
+) -> None:
+    async with secured_router(fleet, tmp_path) as router:
+        for _ in range(2):
+            for role in ("admin", "advisor"):
+                response = await router.client.post(
+                    "/graphql", json=USERS, headers=router.bearer(role)
+                )
+                assert response.status_code == 200
+    tokens = [context.headers["x-internal-token"] for context in router.recording.contexts]
+    admin_first, advisor_first, admin_again, advisor_again = tokens
+    assert admin_first == admin_again and advisor_first == advisor_again
+    assert admin_first != advisor_first
+    _, public_key = load_or_create_dev_keypair(tmp_path / "keys")
+    assert verify_internal_token(admin_first, [public_key]).roles == {"admin"}
+    assert verify_internal_token(advisor_first, [public_key]).roles == {"advisor"}

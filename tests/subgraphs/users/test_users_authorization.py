@@ -174,3 +174,55 @@ async def test_pii_reads_are_audited_and_only_they(
         for item in event["accessed"]  # type: ignore[union-attr]
     ) == sorted(("User", user_id, ("date_of_birth", "email_address")) for user_id in ids["ids"])
     assert "example.com" not in json.dumps(event)
+
+
+async def test_the_audit_takes_the_request_id_beside_a_token_that_has_none(
+    client: httpx.AsyncClient, users_app: FastAPI
+) -> None:
+    # The router reuses one token per caller across requests (ADR 0013): such a token carries
+    # no request id, and the request's own X-Request-Id names the request in the audit.
+    from crypto.internal_token import mint_internal_token
+    from subgraphs.kit.testing import InternalTokenAuth
+
+    user = await create_user(client)
+    auth = client.auth
+    assert isinstance(auth, InternalTokenAuth)
+    token = mint_internal_token(
+        auth._signing_key, sub="auditor-2", roles=["compliance"], scope=["pii:read"]
+    )
+    query = {
+        "query": "query($ids: [_Any!]!) { _entities(representations: $ids) "
+        "{ ... on User { id emailAddress } } }",
+        "variables": {"ids": [{"__typename": "User", "id": user["id"]}]},
+    }
+    for request_id in ("req-router-1", "not a valid id\n", None):
+        headers = {"x-internal-token": token}
+        if request_id is not None:
+            headers["x-request-id"] = request_id
+        response = await client.post("/graphql", json=query, headers=headers)
+        assert response.status_code == 200
+        assert response.json()["data"]["_entities"][0]["emailAddress"]
+    events = await _outbox(users_app, request_id=None, sub="auditor-2")
+    # Unsafe or missing ids are not recorded as ids.
+    assert sorted(str(event["requestId"]) for event in events) == [
+        "None",
+        "None",
+        "req-router-1",
+    ]
+
+    # A token that names its request keeps that id whatever the header says.
+    signed_request = mint_internal_token(
+        auth._signing_key,
+        sub="auditor-3",
+        roles=["compliance"],
+        scope=["pii:read"],
+        request_id="req-in-token",
+    )
+    response = await client.post(
+        "/graphql",
+        json=query,
+        headers={"x-internal-token": signed_request, "x-request-id": "req-in-header"},
+    )
+    assert response.status_code == 200
+    [event] = await _outbox(users_app, request_id=None, sub="auditor-3")
+    assert event["requestId"] == "req-in-token"
