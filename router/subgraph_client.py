@@ -74,6 +74,10 @@ class SubgraphClient:
         self._urls = dict(urls)
         # Parsed once: httpx would otherwise parse the URL string again on every request.
         self._parsed_urls = {name: httpx.URL(url) for name, url in self._urls.items()}
+        self._base_headers = {
+            name: [("host", url.netloc.decode("ascii")), *_HEADERS]
+            for name, url in self._parsed_urls.items()
+        }
         timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
@@ -123,12 +127,19 @@ class SubgraphClient:
             client = self._clients[subgraph]
         except KeyError:
             raise SubgraphUnavailable(subgraph, "unknown subgraph") from None
-        request_headers = _HEADERS if headers is None else [*_HEADERS, *headers.items()]
+        url = self._parsed_urls[subgraph]
+        request_headers = [
+            *self._base_headers[subgraph],
+            ("content-length", str(len(content))),
+            *(headers.items() if headers else ()),
+        ]
+        # stream=, not content=: the body and its headers are complete here, and httpx's own
+        # preparation of a content= request (encoding, defaults, reading it back) is skipped.
         request = httpx.Request(
             "POST",
-            self._parsed_urls[subgraph],
+            url,
             headers=request_headers,
-            content=content,
+            stream=httpx.ByteStream(content),
             extensions={"timeout": self._timeout},
         )
         try:

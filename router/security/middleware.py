@@ -22,8 +22,8 @@ send one on navigation) and is ``404`` when GraphiQL is switched off. Other path
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
@@ -51,6 +51,7 @@ INTERNAL_TOKEN = b"x-internal-token"
 REQUEST_ID = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_NO_QUERY_PARAMS = QueryParams(b"")
 
 
 class _Refused(Exception):
@@ -95,7 +96,8 @@ class SecurityMiddleware:
             return
         headers = Headers(scope=scope)
         method: str = scope["method"]
-        query_params = QueryParams(scope.get("query_string", b""))
+        query_string: bytes = scope.get("query_string", b"")
+        query_params = QueryParams(query_string) if query_string else _NO_QUERY_PARAMS
         if is_graphql and method in ("GET", "HEAD") and "query" not in query_params:
             # The GraphiQL page (or a 400 for a missing query): no operation runs.
             if not self._graphiql and accepts_html(headers.get("accept")):
@@ -178,7 +180,7 @@ class SecurityMiddleware:
         request_id = (
             incoming
             if incoming is not None and _VALID_REQUEST_ID.match(incoming)
-            else uuid.uuid4().hex
+            else os.urandom(16).hex()  # as random as a uuid4, and a quarter of its cost
         )
         token = self._signer.mint(caller)
         forwarded = [
