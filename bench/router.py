@@ -59,6 +59,7 @@ FANOUT_QUERY = """query FanOut {
   }
 }"""
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+ROUNDS_A = 10  # (a) alternates direct and router measurements in this many rounds
 # Our router requires a caller token (docs/security.md): a development admin token, minted in main()
 # with the data folder's secret. Hive Gateway and the subgraphs ignore the header.
 AUTH_HEADERS: dict[str, str] = {}
@@ -215,6 +216,66 @@ def serve_replay(port: int, upstreams: dict[str, str]) -> None:
     )
 
 
+@contextmanager
+def passthrough_floor(upstream: str) -> Iterator[tuple[str, int]]:
+    """Start the pass-through floor: the platform the router runs on, with no router in it."""
+    port = free_port()
+    command = [
+        sys.executable, str(Path(__file__).resolve()), "_floor", "--port", str(port),
+        "--upstream", upstream,
+    ]  # fmt: skip
+    with started(command, f"http://127.0.0.1:{port}/__up", "pass-through floor") as process:
+        yield f"http://127.0.0.1:{port}/graphql", process.pid
+
+
+def serve_floor(port: int, upstream: str) -> None:
+    """A plain ASGI app on uvicorn that POSTs each body to ``upstream`` and returns the answer.
+
+    The same server (uvicorn, uvloop, httptools) and the same subgraph transport as the router,
+    and nothing else: no token, no parsing, no plan. What it adds over a direct call is the part
+    of (a)'s overhead that any Python gateway on this machine pays for one more HTTP hop.
+    """
+    import uvicorn
+
+    from router._http11 import Http11Transport
+
+    transport = Http11Transport()
+    url = httpx.URL(upstream)
+    base = [("host", url.netloc.decode("ascii")), ("content-type", "application/json")]
+    timeouts = httpx.Timeout(10.0, connect=2.0).as_dict()
+
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        payload = b"{}"
+        if scope["path"] != "/__up":
+            request = httpx.Request(
+                "POST",
+                url,
+                headers=[*base, ("content-length", str(len(body)))],
+                stream=httpx.ByteStream(body),
+                extensions={"timeout": timeouts},
+            )
+            payload = (await transport.handle_async_request(request)).content
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+    )
+
+
 def hive_variants(node_tools: Path | None) -> list[tuple[str, tuple[str, ...]]]:
     """Hive Gateway as installed: JS planner, and the Rust planner when router-runtime is there."""
     if node_tools is None:
@@ -323,23 +384,66 @@ def print_table(title: str, results: list[Result], concurrency: int) -> None:
 
 
 def measure_single(
-    args: argparse.Namespace, urls: dict[str, str], router_url: str, router_pid: int
+    args: argparse.Namespace,
+    urls: dict[str, str],
+    router_url: str,
+    router_pid: int,
+    floor_url: str,
+    floor_pid: int,
 ) -> None:
-    """(a): the single-subgraph query directly against the subgraph, then through our router."""
-    # (a) single subgraph: through the router vs directly
-    single = [
-        measure(f"direct: subgraph {args.single_subgraph}", urls[args.single_subgraph],
-                args.single_query, None, args.requests, args.concurrency, args.time_limit, 50),
-        measure("our router", router_url, args.single_query, router_pid, args.requests,
-                args.concurrency, args.time_limit, 50),
+    """(a): the single-subgraph query directly, through the pass-through floor, through our router.
+
+    The three are measured in alternating rounds (direct, floor, router, direct, ...), so that
+    they see the same machine: on a shared VM the speed of everything drifts by tens of percent
+    over a minute, and back-to-back measurements compared that drift as much as the router.
+    """
+    rounds = ROUNDS_A
+    per_round = max(1, args.requests // rounds)
+    targets = [
+        (Result(f"direct: subgraph {args.single_subgraph}", 0, 0, 0.0, [], None),
+         urls[args.single_subgraph], None),
+        (Result("pass-through floor", 0, 0, 0.0, [], 0.0), floor_url, floor_pid),
+        (Result("our router", 0, 0, 0.0, [], 0.0), router_url, router_pid),
     ]  # fmt: skip
-    print_table("(a) single-subgraph query", single, args.concurrency)
-    overhead = single[1].percentile(0.5) - single[0].percentile(0.5)
-    print(f"  router overhead at p50: {overhead:.2f} ms")
-    if single[1].cpu_ms_per_request is not None:
+    for result, url, _ in targets:
+        check(result.label, url, args.single_query)
+        asyncio.run(_load(url, args.single_query, 50, 1, args.time_limit))
+    cpu = [0.0 for _ in targets]
+    overheads: list[float] = []
+    for _ in range(rounds):
+        medians = []
+        for index, (result, url, pid) in enumerate(targets):
+            before = cpu_seconds(pid) if pid else 0.0
+            latencies, failures, elapsed = asyncio.run(
+                _load(url, args.single_query, per_round, args.concurrency, args.time_limit / rounds)
+            )
+            if pid:
+                cpu[index] += cpu_seconds(pid) - before
+            result.requests += len(latencies)
+            result.failures += failures
+            result.seconds += elapsed
+            result.latencies.extend(latencies)
+            medians.append(Result("", 0, 0, 0.0, latencies, None).percentile(0.5))
+        overheads.append(medians[2] - medians[0])
+    for index, (result, _, pid) in enumerate(targets):
+        if pid and result.requests:
+            result.cpu_ms_per_request = cpu[index] * 1000 / result.requests
+    direct, floor, routed = (result for result, _, _ in targets)
+    print_table("(a) single-subgraph query", [direct, floor, routed], args.concurrency)
+    overhead = routed.percentile(0.5) - direct.percentile(0.5)
+    print(
+        f"  router overhead at p50: {overhead:.2f} ms"
+        f"  (per round: {', '.join(f'{o:.2f}' for o in overheads)}; {rounds} alternating rounds)"
+    )
+    print(
+        f"  of which the pass-through floor (one more HTTP hop on this server stack): "
+        f"{floor.percentile(0.5) - direct.percentile(0.5):.2f} ms; "
+        f"router work above it: {routed.percentile(0.5) - floor.percentile(0.5):.2f} ms"
+    )
+    if routed.cpu_ms_per_request is not None:
         # On a busy machine the p50 difference is mostly waiting for a CPU; the router's own
         # CPU time per request is what the overhead is made of on an idle one.
-        print(f"  router CPU per request: {single[1].cpu_ms_per_request:.2f} ms")
+        print(f"  router CPU per request: {routed.cpu_ms_per_request:.2f} ms")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -358,6 +462,14 @@ def _authenticate(work: Path) -> None:
 
 
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "_floor":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("_floor")
+        parser.add_argument("--port", type=int, required=True)
+        parser.add_argument("--upstream", required=True)
+        args = parser.parse_args()
+        serve_floor(args.port, args.upstream)
+        return 0
     if len(sys.argv) > 1 and sys.argv[1] == "_replay":
         parser = argparse.ArgumentParser()
         parser.add_argument("_replay")
@@ -433,7 +545,10 @@ def main() -> int:
         router_url, router_pid = stack.enter_context(our_router(supergraph_file))
 
         if args.only != "bc":
-            measure_single(args, urls, router_url, router_pid)
+            floor_url, floor_pid = stack.enter_context(
+                passthrough_floor(urls[args.single_subgraph])
+            )
+            measure_single(args, urls, router_url, router_pid, floor_url, floor_pid)
         if args.only == "a":
             return 0
 

@@ -10,8 +10,9 @@ Format (RFC 7515 compact serialisation, RFC 8037 EdDSA)::
     base64url({"alg": "EdDSA", "typ": "JWT", "kid": <key id>}) . base64url(claims) . base64url(sig)
 
 Claims: ``iss`` "wealthtech-router", ``aud`` "wealthtech-subgraph", ``sub``, ``roles`` (list),
-``scope`` (space-separated), ``user_id`` (or null), ``rid`` (request id), ``iat``, ``nbf``,
-``exp`` (``iat`` + ttl, 60 s by default) and ``jti``.
+``scope`` (space-separated), ``user_id`` (or null), ``rid`` (request id, or null: the router
+reuses one token per caller and sends the request id beside it), ``iat``, ``nbf``, ``exp``
+(``iat`` + ttl, 60 s by default) and ``jti``.
 
 Why no general JWT library: the verifier accepts exactly one algorithm and one key type, so the
 classic confusions (``alg: none``, an HMAC "signed" with the public key, a key picked by trying
