@@ -52,7 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         # algorithms): messages name the setting, never a secret.
         print(f"error: router settings: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        # Nothing in the router reads the client's address, so X-Forwarded-* rewriting is work
+        # for nothing on every request; and the response does not advertise the server software.
+        proxy_headers=False,
+        server_header=False,
+    )
     return 0
 
 
