@@ -1,7 +1,11 @@
 """Who may read and change investment accounts (decision 0012 in docs/decisions/).
 
-* ``client``: reads only the accounts of the user named in its token; lists are narrowed to
-  them; changes nothing.
+* ``client``: reads only the accounts of the user named in its token. Another user's account,
+  by id or as an entity, is answered exactly as an id that does not exist (null, no error), so a
+  client cannot probe which account ids exist (the row is not opened, so nothing is audited).
+  Lists are narrowed to its own accounts; naming another user's id (a list filter,
+  ``User.investmentAccounts``, a look-up by reference) is FORBIDDEN (``NOT_OWN``), decided by
+  the id alone, so it is the same whether that user exists or not. Changes nothing.
 * ``advisor``: reads every account; opens accounts and changes them, except suspending or
   lifting a suspension (compliance's call).
 * ``compliance``: reads every account; may only move an account's status between ACTIVE and
@@ -23,6 +27,7 @@ from subgraphs.kit import (
     COMPLIANCE,
     Forbidden,
     client_user_filter,
+    may_see_row_of,
     require_role,
     require_staff_or_own_client,
 )
@@ -31,9 +36,9 @@ from .domain import InvestmentAccountStatus
 
 __all__ = [
     "list_user_filter",
+    "may_read",
     "require_create",
     "require_may_update",
-    "require_read",
     "require_read_user_accounts",
     "require_update",
 ]
@@ -47,9 +52,13 @@ def require_read_user_accounts(principal: Principal, user_id: str) -> None:
     require_staff_or_own_client(principal, user_id, own="accounts", what="investment accounts")
 
 
-def require_read(principal: Principal, account_user_id: str) -> None:
-    """Refuse reading an account (by id or as an entity) owned by ``account_user_id``."""
-    require_read_user_accounts(principal, account_user_id)
+def may_read(principal: Principal, account_user_id: str | None) -> bool:
+    """Whether an account (by id or as an entity) of ``account_user_id`` may be shown.
+
+    ``None`` means there is no such account. ``False`` must be answered exactly like a missing
+    account; a role that reads no accounts at all is refused (``ROLE``) either way.
+    """
+    return may_see_row_of(principal, account_user_id, what="investment accounts")
 
 
 def list_user_filter(principal: Principal, requested_user_id: str | None) -> str | None:

@@ -190,9 +190,11 @@ class InvestmentAccount:
         cls, info: Info[SubgraphContext, Any], id: strawberry.ID
     ) -> InvestmentAccount | None:
         row = await info.context.loaders.get(load_accounts).load(str(id))
-        if row is None:
+        # Asked for missing rows too, so a role that reads no accounts is refused either way;
+        # another client's account is answered like a missing one (null, no error, not opened).
+        visible = _service(info).may_read(row)
+        if row is None or not visible:
             return None
-        _service(info).authorize_read(row)
         return cls.from_row(row)
 
     @strawberry.field(description="The account holder.")

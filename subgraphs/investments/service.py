@@ -114,9 +114,12 @@ class InvestmentAccountService:
 
     # -- reads ------------------------------------------------------------------------------------
 
-    def authorize_read(self, row: InvestmentAccountRow) -> None:
-        """Refuse showing ``row`` (by id or as an entity) unless the policy allows it."""
-        policy.require_read(self.principal, row.user_id)
+    def may_read(self, row: InvestmentAccountRow | None) -> bool:
+        """Whether ``row`` (by id or as an entity; ``None``: none) may be shown.
+
+        ``False`` for a client and another user's account: answer it as a missing account.
+        """
+        return policy.may_read(self.principal, row.user_id if row is not None else None)
 
     def authorize_user_accounts(self, user_id: str) -> None:
         """Refuse listing the accounts of ``user_id`` (``User.investmentAccounts``)."""

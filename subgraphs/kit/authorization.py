@@ -9,6 +9,14 @@ Roles (from the router's token): ``client`` (only their own user, accounts and t
 writes compliance logs; suspends accounts), ``admin`` (everything), and ``service`` (a subgraph's
 own background work, e.g. relaying the access audit; only what a policy grants it explicitly).
 
+A client-only caller cannot tell another user's row from a row that does not exist: a read of
+one row by its id (a query, ``_entities``, a field contributed to someone else's account) asks
+:func:`may_see_row_of` and, where it says no, answers exactly as for a missing id (null, no
+error) without decrypting or auditing anything. Refusals that name no row stay errors: a role
+that may not read at all (``ROLE``), and a client naming another user's id as the scope of a
+list or of a contributed per-user field (``NOT_OWN``), which is decided by the id alone, before
+any look-up, so it answers the same whether that user exists or not.
+
 Sensitive fields (encrypted at rest) also need the scope ``pii:read``: :func:`open_sensitive`
 refuses the field alone, so it resolves to null with a ``FORBIDDEN`` error on its path and the
 rest of the response is intact.
@@ -38,6 +46,7 @@ __all__ = [
     "Unauthenticated",
     "client_user_filter",
     "is_client_only",
+    "may_see_row_of",
     "open_sensitive",
     "open_sensitive_optional",
     "principal_of",
@@ -97,10 +106,28 @@ def is_client_only(principal: Principal) -> bool:
     return CLIENT in principal.roles and principal.roles.isdisjoint(STAFF)
 
 
+def may_see_row_of(principal: Principal, user_id: str | None, *, what: str) -> bool:
+    """Whether one row of the user ``user_id`` (``None``: there is no such row) may be shown.
+
+    Staff see every row and the client that is that user sees its own; for any other client the
+    answer is no, and the caller must then answer exactly as for a row that does not exist (so a
+    client cannot probe which ids exist). Any other role is refused (``ROLE``: "Your role may not
+    read {what}.") whether or not the row exists, so call this for missing rows too.
+    """
+    if not principal.roles.isdisjoint(STAFF):
+        return user_id is not None
+    if CLIENT in principal.roles:
+        return user_id is not None and user_id == principal.user_id
+    raise Forbidden(f"Your role may not read {what}.", reason="ROLE")
+
+
 def require_staff_or_own_client(principal: Principal, user_id: str, *, own: str, what: str) -> None:
     """Refuse reading data of the user ``user_id`` unless staff, or the client that is that user.
 
-    ``own`` and ``what`` end the refusals: "A client may read only its own {own}." (``NOT_OWN``)
+    For a scope the caller names by a user id (a user's accounts, transactions or KYC status),
+    decided by the id alone, so the refusal says nothing about whether that user exists. A single
+    row read by its own id uses :func:`may_see_row_of` instead. ``own`` and ``what`` end the
+    refusals: "A client may read only its own {own}." (``NOT_OWN``)
     and "Your role may not read {what}." (``ROLE``).
     """
     if not principal.roles.isdisjoint(STAFF):
@@ -117,8 +144,10 @@ def client_user_filter(
 ) -> str | None:
     """Return the user filter a list must use: staff's as asked, a client's narrowed to itself.
 
-    A client naming another user is refused (``NOT_OWN``), any other role too (``ROLE``); the
-    messages end with ``own`` and ``what`` as in :func:`require_staff_or_own_client`.
+    A client naming another user is refused (``NOT_OWN``), any other role too (``ROLE``). The
+    refusal is decided by the id alone, before any look-up, so a user id that exists and one
+    that does not are refused alike (nothing about existence leaks); the messages end with
+    ``own`` and ``what`` as in :func:`require_staff_or_own_client`.
     """
     if not principal.roles.isdisjoint(STAFF):
         return requested_user_id

@@ -2,7 +2,13 @@
 
 * ``client``: reads only the transactions of the user named in its token (lists are narrowed to
   them), and the cash figures and transaction lists only of accounts the investments subgraph
-  says are its own (asked with the client's own token); records and changes nothing.
+  says are its own (asked with the client's own token); records and changes nothing. Another
+  user's transaction, by id or as an entity, is answered exactly as an id that does not exist
+  (null, no error), and another user's account exactly as an account that does not exist (no
+  transactions, zero cash, no error), without opening any amount (so nothing is audited): a
+  client cannot probe which ids exist. Naming another user's id (a list filter,
+  ``User.transactions``) is FORBIDDEN (``NOT_OWN``), decided by the id alone, so it is the same
+  whether that user exists or not.
 * ``advisor``: reads everything; records transactions, changes and cancels pending ones.
 * ``compliance``: reads everything.
 * ``admin``: everything.
@@ -17,9 +23,9 @@ from subgraphs.kit import (
     ADMIN,
     ADVISOR,
     STAFF,
-    Forbidden,
     client_user_filter,
     is_client_only,
+    may_see_row_of,
     require_role,
     require_staff_or_own_client,
 )
@@ -27,8 +33,8 @@ from subgraphs.kit import (
 __all__ = [
     "is_client_only",
     "list_user_filter",
-    "require_account_owner",
-    "require_read",
+    "may_read",
+    "may_read_account",
     "require_read_user_transactions",
     "require_staff",
     "require_write",
@@ -40,9 +46,13 @@ def require_read_user_transactions(principal: Principal, user_id: str) -> None:
     require_staff_or_own_client(principal, user_id, own="transactions", what="transactions")
 
 
-def require_read(principal: Principal, transaction_user_id: str) -> None:
-    """Refuse reading one transaction (by id or as an entity) of ``transaction_user_id``."""
-    require_read_user_transactions(principal, transaction_user_id)
+def may_read(principal: Principal, transaction_user_id: str | None) -> bool:
+    """Whether one transaction (by id or as an entity) of ``transaction_user_id`` may be shown.
+
+    ``None`` means there is no such transaction. ``False`` must be answered exactly like a
+    missing transaction; a role that reads no transactions at all is refused (``ROLE``).
+    """
+    return may_see_row_of(principal, transaction_user_id, what="transactions")
 
 
 def list_user_filter(principal: Principal, requested_user_id: str | None) -> str | None:
@@ -60,7 +70,11 @@ def require_write(principal: Principal, *, action: str) -> None:
     require_role(principal, {ADMIN, ADVISOR}, action=action)
 
 
-def require_account_owner(principal: Principal, owner_user_id: str | None) -> None:
-    """Refuse a client's read of an account's figures unless the account is its own."""
-    if owner_user_id is not None and owner_user_id != principal.user_id:
-        raise Forbidden("A client may read only its own accounts.", reason="NOT_OWN")
+def may_read_account(principal: Principal, owner_user_id: str | None) -> bool:
+    """Whether a client may read the figures of an account owned by ``owner_user_id``.
+
+    ``None``: the owner (investments) returned no such account to this client, which is its
+    answer both for an id that does not exist and for another user's account. Either way the
+    account shows no transactions and no cash, as an account that does not exist.
+    """
+    return owner_user_id is not None and owner_user_id == principal.user_id

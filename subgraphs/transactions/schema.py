@@ -118,9 +118,13 @@ async def load_user_pages(
 
 
 async def load_account_access(context: SubgraphContext, account_ids: list[str]) -> list[bool]:
-    """Check once per request that the caller may read these accounts' figures (a client: own)."""
-    await _service_of(context).authorize_accounts(account_ids)
-    return [True for _ in account_ids]
+    """Whether the caller may see these accounts' figures (a client: its own), asked once."""
+    return await _service_of(context).visible_accounts(account_ids)
+
+
+# What an account the caller may not see shows: what an account that does not exist shows.
+_NO_TRANSACTIONS: Page[TransactionRow] = Page(items=(), has_next_page=False)
+_NO_CASH = AccountCash(currency=None)
 
 
 async def load_account_cash(context: SubgraphContext, account_ids: list[str]) -> list[AccountCash]:
@@ -271,13 +275,18 @@ class InvestmentAccount:
         after: str | None = None,
         filter: TransactionFilter | None = None,
     ) -> Connection[Transaction]:
-        await info.context.loaders.get(load_account_access).load(str(self.id))
+        visible = await info.context.loaders.get(load_account_access).load(str(self.id))
         key = _child_key(str(self.id), first, after, filter)
+        if not visible:
+            # Another user's account reads like one that does not exist: not even queried.
+            return connection_from_page(_NO_TRANSACTIONS, Transaction.from_row)
         page = await info.context.loaders.get(load_account_pages).load(key)
         return connection_from_page(page, Transaction.from_row)
 
     async def _cash(self, info: Info[SubgraphContext, Any]) -> AccountCash:
-        await info.context.loaders.get(load_account_access).load(str(self.id))
+        if not await info.context.loaders.get(load_account_access).load(str(self.id)):
+            # Not loaded, so no amount of another user's account is opened (or audited).
+            return _NO_CASH
         return await info.context.loaders.get(load_account_cash).load(str(self.id))
 
     @strawberry.federation.field(
@@ -345,9 +354,11 @@ class Transaction:
         cls, info: Info[SubgraphContext, Any], id: strawberry.ID, **_representation: Any
     ) -> Transaction | None:
         row = await info.context.loaders.get(load_transactions).load(str(id))
-        if row is None:
+        # Asked for missing rows too, so a role that reads no transactions is refused either
+        # way; another client's transaction is answered like a missing one (null, no error).
+        visible = _service(info).may_read(row)
+        if row is None or not visible:
             return None
-        _service(info).authorize_read(row)
         return cls.from_row(row)
 
     # Sensitive: need the scope pii:read; null with a FORBIDDEN error without it.

@@ -194,30 +194,37 @@ class TransactionService:
 
     # -- reads ------------------------------------------------------------------------------------
 
-    def authorize_read(self, row: TransactionRow) -> None:
-        """Refuse showing ``row`` (by id or as an entity) unless the policy allows it."""
-        policy.require_read(self.principal, row.user_id)
+    def may_read(self, row: TransactionRow | None) -> bool:
+        """Whether ``row`` (by id or as an entity; ``None``: none) may be shown.
+
+        ``False`` for a client and another user's transaction: answer it as a missing one.
+        """
+        return policy.may_read(self.principal, row.user_id if row is not None else None)
 
     def authorize_user_transactions(self, user_id: str) -> None:
         """Refuse ``User.transactions`` of ``user_id`` unless the policy allows it."""
         policy.require_read_user_transactions(self.principal, user_id)
 
-    async def authorize_accounts(self, account_ids: Sequence[str]) -> None:
-        """Refuse a client reading the figures of accounts that are not its own.
+    async def visible_accounts(self, account_ids: Sequence[str]) -> list[bool]:
+        """Which of these accounts' figures (transactions, cash) the caller may see.
 
-        Staff read every account. For a client the owner (investments) is asked, with the
-        client's own token: it refuses someone else's account (FORBIDDEN), and the user id it
-        returns is checked again here.
+        Staff see every account; a role that reads no transactions is refused (``ROLE``). For a
+        client the owner (investments) is asked, with the client's own token: it answers null
+        for another user's account as for a missing one, and the user id it returns is checked
+        again here. An account the client may not see is shown as one that does not exist (no
+        transactions, zero cash), so the answer says nothing about which accounts exist.
         """
         principal = self.principal
         if not policy.is_client_only(principal):
             policy.require_staff(principal, action="read accounts' transactions and cash")
-            return
+            return [True for _ in account_ids]
         if self.accounts is None:
             raise RuntimeError("the transactions subgraph needs an investments owner client")
         entities = await self.accounts.fetch("InvestmentAccount", account_ids, ("id", "userId"))
-        for entity in entities:
-            policy.require_account_owner(principal, entity["userId"] if entity else None)
+        return [
+            policy.may_read_account(principal, str(entity["userId"]) if entity else None)
+            for entity in entities
+        ]
 
     async def list_page(
         self, filters: TransactionFilter, *, first: int | None, after: str | None

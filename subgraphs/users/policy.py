@@ -1,6 +1,8 @@
 """Who may read and change user profiles (docs/decisions/0012-subgraph-authorization-and-audit.md).
 
-* ``client``: reads only the user named in its token (``user_id``); lists and e-mail look-ups
+* ``client``: reads only the user named in its token (``user_id``); any other user, by id or
+  as an entity, is answered as if it did not exist (null, no error), decided by the id alone
+  before any look-up, so a client cannot probe which user ids exist; lists and e-mail look-ups
   are staff tools; changes nothing.
 * ``advisor``, ``compliance``: read every user (advisors read their clients).
 * ``admin``: everything, including creating and updating profiles.
@@ -12,20 +14,25 @@ scope ``pii:read`` (checked field by field by the kit's ``open_sensitive``).
 from __future__ import annotations
 
 from crypto import Principal
-from subgraphs.kit import ADMIN, STAFF, require_role, require_staff_or_own_client
+from subgraphs.kit import ADMIN, STAFF, may_see_row_of, require_role
 
 __all__ = [
+    "may_read",
     "require_create",
     "require_list",
     "require_lookup_by_email",
-    "require_read",
     "require_update",
 ]
 
 
-def require_read(principal: Principal, user_id: str) -> None:
-    """Refuse reading user ``user_id`` unless staff, or the client reading itself."""
-    require_staff_or_own_client(principal, user_id, own="user", what="users")
+def may_read(principal: Principal, user_id: str) -> bool:
+    """Whether user ``user_id`` may be shown: staff, or the client reading itself.
+
+    ``False`` (another client's user) must be answered like a missing user; a role that reads
+    no users at all is refused (``ROLE``).
+    """
+    # A user row belongs to the user it is, so its id is its owner's id.
+    return may_see_row_of(principal, user_id, what="users")
 
 
 def require_list(principal: Principal) -> None:

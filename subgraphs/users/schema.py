@@ -61,7 +61,10 @@ def _open(info: Info[SubgraphContext, Any], row: UserRow, column: str) -> Any:
 
 
 async def _load_user(info: Info[SubgraphContext, Any], user_id: str) -> UserRow | None:
-    _service(info).authorize_read(user_id)  # before the load: a refusal says nothing of existence
+    # Decided before the load, on the id alone: another client's user is answered as missing
+    # (null, no error), never read, so a client cannot tell it from an id that does not exist.
+    if not _service(info).may_read(user_id):
+        return None
     return await info.context.loaders.get(load_users).load(user_id)
 
 

@@ -96,9 +96,9 @@ class UserService:
 
     # -- reads ------------------------------------------------------------------------------------
 
-    def authorize_read(self, user_id: str) -> None:
-        """Refuse reading ``user_id`` (by id or as an entity) unless the policy allows it."""
-        policy.require_read(self.principal, user_id)
+    def may_read(self, user_id: str) -> bool:
+        """Whether ``user_id`` may be shown (by id or as an entity); ``False``: as if missing."""
+        return policy.may_read(self.principal, user_id)
 
     async def find_by_email(self, email: str) -> UserRow | None:
         policy.require_lookup_by_email(self.principal)

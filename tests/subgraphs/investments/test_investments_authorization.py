@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -13,12 +14,19 @@ from crypto import Principal
 from subgraphs.kit.testing import GraphQLResult, execute, principal, state_of
 from tests.subgraphs.investments.investments_support import (
     CREATE_ACCOUNT,
+    UNKNOWN_ACCOUNT,
+    UNKNOWN_USER,
     account_input,
     create_account,
     create_user,
     move,
 )
-from tests.subgraphs.security_support import STAFF, Matrix, role_principals
+from tests.subgraphs.security_support import (
+    STAFF,
+    Matrix,
+    assert_indistinguishable,
+    role_principals,
+)
 
 OWN_OR_STAFF = {"client", *STAFF}
 ACCOUNT_ENTITIES = (
@@ -50,12 +58,24 @@ async def test_role_matrix(client: httpx.AsyncClient, users_client: httpx.AsyncC
         return lambda who: execute(client, document, variables, principal=who)
 
     get = "query($id: ID!) { investmentAccount(id: $id) { id } }"
-    await matrix.check("investmentAccount(own)", OWN_OR_STAFF, query(get, {"id": own["id"]}))
-    await matrix.check("investmentAccount(other)", STAFF, query(get, {"id": other["id"]}))
+    # Another client's account reads as a missing one (null, no error).
+    await matrix.check(
+        "investmentAccount(own)",
+        OWN_OR_STAFF,
+        query(get, {"id": own["id"]}),
+        null={"other_client"},
+    )
+    await matrix.check(
+        "investmentAccount(other)",
+        STAFF,
+        query(get, {"id": other["id"]}),
+        null={"client", "other_client"},
+    )
     await matrix.check(
         "_entities(InvestmentAccount own)",
         OWN_OR_STAFF,
         query(ACCOUNT_ENTITIES, {"r": [{"__typename": "InvestmentAccount", "id": own["id"]}]}),
+        null={"other_client"},
     )
     await matrix.check(
         "investmentAccountByReference(own)",
@@ -135,6 +155,109 @@ async def test_role_matrix(client: httpx.AsyncClient, users_client: httpx.AsyncC
     mine = await execute(client, listing, {}, principal=matrix.principals["client"])
     listed = {node["id"] for node in mine.ok()["investmentAccounts"]["nodes"]}
     assert other["id"] not in listed and {own["id"], active["id"]} <= listed
+
+
+ACCOUNT_SELECTION = "id userId name status clientReference"
+ACCOUNT_READS = {
+    "investmentAccount": "query($id: ID!) "
+    f"{{ investmentAccount(id: $id) {{ {ACCOUNT_SELECTION} }} }}",
+    "_entities": "query($r: [_Any!]!) { _entities(representations: $r) "
+    f"{{ ... on InvestmentAccount {{ {ACCOUNT_SELECTION} }} }} }}",
+}
+
+
+def _account_variables(path: str, account_id: str) -> dict[str, Any]:
+    if path == "_entities":
+        return {"r": [{"__typename": "InvestmentAccount", "id": account_id}]}
+    return {"id": account_id}
+
+
+def _account_of(path: str, data: dict[str, Any]) -> Any:
+    return data["investmentAccount"] if path == "investmentAccount" else data["_entities"][0]
+
+
+async def test_another_users_account_reads_exactly_like_a_missing_one(
+    client: httpx.AsyncClient, users_client: httpx.AsyncClient, investments_app: FastAPI
+) -> None:
+    own_user = await create_user(users_client, 1)
+    own = await create_account(client, own_user)
+    other = await create_account(client, await create_user(users_client, 2))
+    as_client = principal("client", user_id=own_user, sub="probing-client")
+    for path, document in ACCOUNT_READS.items():
+        body = await assert_indistinguishable(
+            client,
+            document,
+            _account_variables(path, other["id"]),
+            _account_variables(path, UNKNOWN_ACCOUNT),
+            who=as_client,
+        )
+        expected = {"investmentAccount": None} if path != "_entities" else {"_entities": [None]}
+        assert json.loads(body) == {"data": expected}, path
+        # The client still reads its own account, and staff the other one, on the same path.
+        for who, account in ((as_client, own), (principal("advisor", sub="staff"), other)):
+            result = await execute(
+                client, document, _account_variables(path, account["id"]), principal=who
+            )
+            found = _account_of(path, result.ok())
+            assert found["id"] == account["id"] and found["clientReference"], path
+        # A role that reads no accounts is refused whether the id exists or not.
+        refused = await assert_indistinguishable(
+            client,
+            document,
+            _account_variables(path, other["id"]),
+            _account_variables(path, UNKNOWN_ACCOUNT),
+            who=principal("service"),
+        )
+        assert json.loads(refused)["errors"][0]["extensions"]["reason"] == "ROLE"
+    # The hidden account's reference was never opened: only the client's own is audited.
+    accessed = [
+        item
+        for event in await _events(investments_app, "probing-client")
+        for item in event["accessed"]
+    ]
+    assert {item["id"] for item in accessed} == {own["id"]}
+    staff = [
+        item for event in await _events(investments_app, "staff") for item in event["accessed"]
+    ]
+    assert {item["id"] for item in staff} == {other["id"]}
+
+
+async def test_naming_another_user_is_refused_alike_whether_that_user_exists(
+    client: httpx.AsyncClient, users_client: httpx.AsyncClient
+) -> None:
+    # A filter or parent that names a user id is decided by the id alone (FORBIDDEN NOT_OWN),
+    # before any look-up: another user that exists and a user id that does not get the same.
+    own_user = await create_user(users_client, 1)
+    other_user = await create_user(users_client, 2)
+    theirs = await create_account(client, other_user)
+    as_client = principal("client", user_id=own_user)
+    reads: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
+        "investmentAccounts(filter: userId)": (
+            "query($f: InvestmentAccountFilter) { investmentAccounts(filter: $f) "
+            "{ nodes { id } } }",
+            lambda user_id: {"f": {"userId": user_id}},
+        ),
+        "User.investmentAccounts": (
+            USER_ACCOUNTS,
+            lambda user_id: {"r": [{"__typename": "User", "id": user_id}]},
+        ),
+        "investmentAccountByReference": (
+            "query($u: ID!, $r: String!) { investmentAccountByReference(userId: $u, "
+            "clientReference: $r) { id } }",
+            lambda user_id: {"u": user_id, "r": "ADA-GIA-0001"},
+        ),
+    }
+    for name, (document, variables) in reads.items():
+        body = await assert_indistinguishable(
+            client, document, variables(other_user), variables(UNKNOWN_USER), who=as_client
+        )
+        [error] = json.loads(body)["errors"]
+        assert error["extensions"] == {"code": "FORBIDDEN", "reason": "NOT_OWN"}, name
+        # Staff name any user and find the other user's account.
+        staff = await execute(
+            client, document, variables(other_user), principal=principal("advisor")
+        )
+        assert theirs["id"] in json.dumps(staff.ok()), name
 
 
 async def test_compliance_may_not_change_anything_else(

@@ -8,9 +8,11 @@ from crypto import Principal
 from subgraphs.kit import (
     ADVISOR,
     CLIENT,
+    COMPLIANCE,
     SERVICE,
     Forbidden,
     client_user_filter,
+    may_see_row_of,
     require_staff_or_own_client,
 )
 
@@ -63,3 +65,25 @@ def test_staff_list_as_asked_and_other_roles_may_not_list() -> None:
             client_user_filter(principal, None, own="accounts", what="investment accounts")
         assert _reason(caught) == "ROLE"
         assert str(caught.value) == "Your role may not list investment accounts."
+
+
+def test_a_row_is_shown_to_staff_and_its_own_client_only() -> None:
+    for staff in (_principal(ADVISOR), _principal(COMPLIANCE), _principal(CLIENT, ADVISOR)):
+        assert may_see_row_of(staff, "usr_a", what="accounts")
+        assert not may_see_row_of(staff, None, what="accounts")  # there is no row
+    assert may_see_row_of(_principal(CLIENT, user_id="usr_a"), "usr_a", what="accounts")
+
+
+@pytest.mark.parametrize("user_id", ["usr_b", None])
+def test_another_clients_row_is_hidden_like_a_missing_one(user_id: str | None) -> None:
+    # No refusal: the caller answers as for a missing row, so existence is not revealed.
+    for client in (_principal(CLIENT, user_id="usr_a"), _principal(CLIENT)):
+        assert not may_see_row_of(client, user_id, what="accounts")
+
+
+@pytest.mark.parametrize("user_id", ["usr_a", None])
+def test_a_role_that_reads_nothing_is_refused_whether_the_row_exists(user_id: str | None) -> None:
+    with pytest.raises(Forbidden) as caught:
+        may_see_row_of(_principal(SERVICE), user_id, what="investment accounts")
+    assert _reason(caught) == "ROLE"
+    assert str(caught.value) == "Your role may not read investment accounts."

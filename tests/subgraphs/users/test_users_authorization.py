@@ -9,7 +9,12 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from subgraphs.kit.testing import execute, principal, state_of
-from tests.subgraphs.security_support import STAFF, Matrix, role_principals
+from tests.subgraphs.security_support import (
+    STAFF,
+    Matrix,
+    assert_indistinguishable,
+    role_principals,
+)
 from tests.subgraphs.users.users_support import CREATE_USER, create_user, user_input
 
 ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id firstName } } }"
@@ -24,20 +29,24 @@ async def test_role_matrix(client: httpx.AsyncClient) -> None:
     async def read(query: str, variables: dict[str, object]):  # type: ignore[no-untyped-def]
         return lambda who: execute(client, query, variables, principal=who)
 
+    # Another client's user reads as a missing one (null, no error); "service" reads no users.
     await matrix.check(
         "user(own)",
         {"client", *STAFF},
         await read("query($id: ID!) { user(id: $id) { id firstName } }", {"id": own["id"]}),
+        null={"other_client"},
     )
     await matrix.check(
         "user(other)",
         STAFF,
         await read("query($id: ID!) { user(id: $id) { id } }", {"id": other["id"]}),
+        null={"client", "other_client"},
     )
     await matrix.check(
         "_entities(User own)",
         {"client", *STAFF},
         await read(ENTITIES, {"r": [{"__typename": "User", "id": own["id"]}]}),
+        null={"other_client"},
     )
     await matrix.check(
         "userByEmail",
@@ -80,15 +89,59 @@ async def test_role_matrix(client: httpx.AsyncClient) -> None:
     assert len(listed.ok()["users"]["nodes"]) == 3
 
 
-async def test_forbidden_is_refused_before_the_lookup(client: httpx.AsyncClient) -> None:
-    # A client asking for another id gets FORBIDDEN whether or not it exists.
-    as_client = principal("client", user_id="usr_mine")
-    for user_id in ("usr_nobody", (await create_user(client))["id"]):
-        result = await execute(
-            client, "query($id: ID!) { user(id: $id) { id } }", {"id": user_id}, principal=as_client
+MISSING_USER = "usr_00000000000070008000000000000000"
+SELECTION = "id firstName emailAddress dateOfBirth annualIncome { amount currency }"
+USER_READS = {
+    "user": f"query($id: ID!) {{ user(id: $id) {{ {SELECTION} }} }}",
+    "_entities": "query($r: [_Any!]!) { _entities(representations: $r) "
+    f"{{ ... on User {{ {SELECTION} }} }} }}",
+}
+
+
+def _variables(path: str, user_id: str) -> dict[str, object]:
+    if path == "_entities":
+        return {"r": [{"__typename": "User", "id": user_id}]}
+    return {"id": user_id}
+
+
+async def test_another_users_id_reads_exactly_like_a_missing_one(
+    client: httpx.AsyncClient, users_app: FastAPI
+) -> None:
+    own = await create_user(client)
+    other = await create_user(client, emailAddress="grace@example.com")
+    as_client = principal("client", user_id=own["id"], sub="probing-client")
+    for path, document in USER_READS.items():
+        body = await assert_indistinguishable(
+            client,
+            document,
+            _variables(path, other["id"]),
+            _variables(path, MISSING_USER),
+            who=as_client,
         )
-        assert result.data == {"user": None}
-        assert result.error()["extensions"] == {"code": "FORBIDDEN", "reason": "NOT_OWN"}
+        expected = {"user": None} if path == "user" else {"_entities": [None]}
+        assert json.loads(body) == {"data": expected}, path
+        # The client still reads itself, and staff read the other user, on the same path.
+        mine = await execute(client, document, _variables(path, own["id"]), principal=as_client)
+        theirs = await execute(
+            client, document, _variables(path, other["id"]), principal=principal("advisor")
+        )
+        for result, user in ((mine, own), (theirs, other)):
+            data = result.ok()
+            found = data["user"] if path == "user" else data["_entities"][0]
+            assert found["id"] == user["id"] and found["emailAddress"], path
+        # A role that reads no users is refused whether the id exists or not.
+        refused = await assert_indistinguishable(
+            client,
+            document,
+            _variables(path, other["id"]),
+            _variables(path, MISSING_USER),
+            who=principal("service"),
+        )
+        assert json.loads(refused)["errors"][0]["extensions"]["reason"] == "ROLE"
+    # The hidden user was never opened: the client's only audited reads are of itself.
+    events = await _outbox(users_app, request_id=None, sub="probing-client")
+    accessed = [item for event in events for item in event["accessed"]]  # type: ignore[attr-defined]
+    assert {item["id"] for item in accessed} == {own["id"]}
 
 
 async def test_sensitive_fields_need_pii_read(
