@@ -23,13 +23,15 @@ What it does: one pool of idle keep-alive connections per origin, bounded by ``m
 chunked (trailers ignored) and read-to-close response bodies; 1xx interim responses skipped;
 httpx's connect/read/write/pool timeouts, the read timeout being a deadline for the whole response;
 failures raised as httpx's own exceptions. A request that finds its reused connection closed by the
-server before any byte of the answer (the keep-alive race) is sent again once on a new connection:
-the server never read it. A connection goes back to the pool only after a complete response that
-lets it stay open; on ``Connection: close``, any error, or a response abandoned half-way (the
-caller cancelled), it is closed. Requests are never pipelined: a connection carries one request at a
-time, and bytes arriving on an idle connection retire it. What it does not do: TLS, HTTP/2,
-proxies, request streaming (the body is sent whole with a ``Content-Length``); ``https://`` URLs go
-to httpx's default transport.
+server before any byte of the answer (the keep-alive race) is sent again once on a new connection
+when the server cannot have acted on it: it was lost before it was written whole, or the request
+is marked idempotent (``extensions={"idempotent": True}``; the subgraph client marks queries, never
+mutations), since the server may have read it before closing. A connection goes back to the pool
+only after a complete response that lets it stay open; on ``Connection: close``, any error, or a
+response abandoned half-way (the caller cancelled), it is closed. Requests are never pipelined: a
+connection carries one request at a time, and bytes arriving on an idle connection retire it. What
+it does not do: TLS, HTTP/2, proxies, request streaming (the body is sent whole with a
+``Content-Length``); ``https://`` URLs go to httpx's default transport.
 """
 
 from __future__ import annotations
@@ -47,8 +49,25 @@ _MAX_HEAD = 64 * 1024
 _HTTP11 = {"http_version": b"HTTP/1.1"}
 
 
-class _ServerClosed(Exception):
-    """The server closed the connection before sending anything: safe to send again if reused."""
+IDEMPOTENT = "idempotent"
+"""Request extension: ``True`` when sending the request twice does no harm (a query).
+
+Only such a request is sent again after a reused connection closed without an answer once the
+request had been written whole: the server may have read it, and acted on it, before closing.
+"""
+
+
+class _Unanswered(Exception):
+    """The connection closed before any byte of the answer.
+
+    ``sent_whole``: the whole request had been handed to the socket, so the server may have read
+    it; otherwise (lost before or while writing) it cannot have acted on it.
+    """
+
+    def __init__(self, *, sent_whole: bool, detail: str = "") -> None:
+        super().__init__(detail)
+        self.sent_whole = sent_whole
+        self.detail = detail
 
 
 class _Connection(asyncio.Protocol):
@@ -96,7 +115,7 @@ class _Connection(asyncio.Protocol):
         transport = self._transport
         if transport is None or transport.is_closing():
             # Lost between the pool check and now: nothing was sent, so it may be sent again.
-            waiter.set_exception(_ServerClosed())
+            waiter.set_exception(_Unanswered(sent_whole=False))
             return waiter
         self._waiter = waiter
         self._request = request
@@ -115,27 +134,46 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.usable = False
+        self._cancel_timer()
         if self._transport is not None:
             self._transport.close()
 
     def abort(self) -> None:
         """Drop the connection at once (a response abandoned mid-way must not be read later)."""
         self.usable = False
+        self._cancel_timer()
         if self._transport is not None:
             self._transport.abort()
 
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def _complete(self) -> None:
         body = self.body
-        self._finish(
+        try:
             # content=, not stream=: httpx reads (and decodes) it here, so the client's aread()
             # finds it done instead of iterating a stream through its own wrappers.
-            httpx.Response(
+            response = httpx.Response(
                 self.status,
                 headers=self.headers,
                 content=body[0] if len(body) == 1 else b"".join(body),
                 extensions={**_HTTP11, "reason_phrase": self.reason},
             )
-        )
+        except Exception as exc:  # e.g. a Content-Encoding whose body does not decode
+            # Raised here, inside a protocol callback, it would reach the event loop's handler
+            # and leave the request waiting for ever: it ends the exchange instead.
+            request = self._request
+            assert request is not None  # only called during an exchange
+            self._finish(
+                httpx.DecodingError(
+                    f"the response body cannot be decoded ({type(exc).__name__})", request=request
+                )
+            )
+            self.abort()
+            return
+        self._finish(response)
 
     def _finish(self, outcome: httpx.Response | BaseException) -> None:
         """End the exchange with its response or its error, once."""
@@ -143,9 +181,7 @@ class _Connection(asyncio.Protocol):
         self._waiter = None
         self._request = None  # an idle connection should not keep the last request alive
         self._draining = False
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._cancel_timer()
         if waiter is None or waiter.done():
             return
         if isinstance(outcome, BaseException):
@@ -180,10 +216,11 @@ class _Connection(asyncio.Protocol):
             return
         request = self._request
         assert request is not None  # a waiter implies a request
-        if self._draining and exc is not None:
-            self._finish(httpx.WriteError(f"write failed: {exc}", request=request))
+        if self._draining:
+            # Not all of it was written: the server cannot have acted on it.
+            self._finish(_Unanswered(sent_whole=False, detail=f"write failed: {exc}"))
         elif not self._received:
-            self._finish(_ServerClosed())
+            self._finish(_Unanswered(sent_whole=True))
         elif exc is not None:
             self._finish(httpx.ReadError(f"read failed: {exc}", request=request))
         elif self._headers_done and self._body_ends_at_close():
@@ -326,20 +363,32 @@ class Http11Transport(httpx.AsyncBaseTransport):
             if connection is not None:
                 try:
                     return await self._exchange(request, origin, connection, message, timeouts)
-                except _ServerClosed:
-                    # The keep-alive race: the server closed it without reading. (Unless we
-                    # closed it ourselves in aclose: then there is nothing to retry on.)
+                except _Unanswered as unanswered:
+                    # The keep-alive race: the server closed an idle connection as we reused it.
+                    # Sent again on a new connection only when that cannot do anything twice.
+                    # (And not at all if we closed it ourselves, in aclose.)
                     if self._closed:
                         raise httpx.RemoteProtocolError(
                             "the transport was closed", request=request
                         ) from None
+                    if unanswered.sent_whole and not request.extensions.get(IDEMPOTENT):
+                        raise httpx.RemoteProtocolError(
+                            "the server closed the connection without a response; not sent "
+                            "again, as it may have acted on it",
+                            request=request,
+                        ) from None
             connection = await self._connect(request, origin, timeouts.get("connect"))
             try:
                 return await self._exchange(request, origin, connection, message, timeouts)
-            except _ServerClosed as exc:
+            except _Unanswered as unanswered:
+                if not unanswered.sent_whole:
+                    raise httpx.WriteError(
+                        unanswered.detail or "the connection closed before the request was sent",
+                        request=request,
+                    ) from None
                 raise httpx.RemoteProtocolError(
                     "the server closed the connection without a response", request=request
-                ) from exc
+                ) from None
         finally:
             slots.release()
 

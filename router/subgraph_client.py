@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
-from router._http11 import Http11Transport
+from router._http11 import IDEMPOTENT, Http11Transport
 from router.execution import RequestContext, SubgraphUnavailable
 
 _HEADERS = [
@@ -114,14 +114,21 @@ class SubgraphClient:
             headers = dict(context.headers)
             if context.request_id is not None:
                 headers["x-request-id"] = context.request_id
-        return await self._post(subgraph, orjson.dumps(payload), headers)
+        return await self._post(
+            subgraph, orjson.dumps(payload), headers, idempotent=_is_query(payload.get("query"))
+        )
 
     async def aclose(self) -> None:
         """Close every connection pool."""
         await asyncio.gather(*(client.aclose() for client in self._clients.values()))
 
     async def _post(
-        self, subgraph: str, content: bytes, headers: dict[str, str] | None
+        self,
+        subgraph: str,
+        content: bytes,
+        headers: dict[str, str] | None,
+        *,
+        idempotent: bool = False,
     ) -> dict[str, Any]:
         try:
             client = self._clients[subgraph]
@@ -140,7 +147,8 @@ class SubgraphClient:
             url,
             headers=request_headers,
             stream=httpx.ByteStream(content),
-            extensions={"timeout": self._timeout},
+            # A query may be sent again if a reused connection dies unanswered; a mutation never.
+            extensions={"timeout": self._timeout, IDEMPOTENT: idempotent},
         )
         try:
             response = await client.send(request)
@@ -153,6 +161,18 @@ class SubgraphClient:
                 subgraph, f"HTTP transport error ({type(exc).__name__})"
             ) from exc
         return _decode(subgraph, response)
+
+
+def _is_query(document: object) -> bool:
+    # The planner's subgraph operations start with their keyword ("query" / "mutation") or are a
+    # bare selection set (a query); anything else is not known to be safe to repeat.
+    if not isinstance(document, str):
+        return False
+    text = document.lstrip()
+    after = text[5:6]
+    return text.startswith("{") or (
+        text.startswith("query") and not (after.isalnum() or after == "_")
+    )
 
 
 def _decode(subgraph: str, response: httpx.Response) -> dict[str, Any]:

@@ -341,3 +341,100 @@ Scenario = Callable[[], Coroutine[Any, Any, None]]
 def test_under_uvloop(scenario: Scenario) -> None:
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(scenario())
+
+
+async def _closing_the_second_request(*, idempotent: bool) -> tuple[object, list[int]]:
+    """A keep-alive connection whose server closes it after reading the second request."""
+
+    async def respond(_r: Reader, writer: Writer, n: int) -> bool:
+        if n == 2:
+            return False  # read it whole, then close without a word
+        return await answer(writer, content_length_response())
+
+    async with (
+        raw_server(respond) as (url, connections),
+        httpx.AsyncClient(transport=Http11Transport()) as client,
+    ):
+        extensions = {"idempotent": True} if idempotent else {}
+        first = await client.post(url, content=b'{"query": "{ ok }"}', extensions=extensions)
+        assert first.status_code == 200
+        try:
+            outcome: object = await client.post(
+                url, content=b'{"query": "{ ok }"}', extensions=extensions
+            )
+        except httpx.HTTPError as exc:
+            outcome = exc
+    return outcome, connections
+
+
+async def test_an_idempotent_request_unanswered_on_a_reused_connection_is_sent_again() -> None:
+    outcome, connections = await _closing_the_second_request(idempotent=True)
+    assert isinstance(outcome, httpx.Response) and outcome.status_code == 200
+    assert connections == [2, 1]  # read by the server that closed, then answered on a new one
+
+
+async def test_a_request_not_marked_idempotent_is_never_sent_twice() -> None:
+    # The server read it before closing: it may have acted on it (a mutation), so no resend.
+    outcome, connections = await _closing_the_second_request(idempotent=False)
+    assert isinstance(outcome, httpx.RemoteProtocolError)
+    assert "not sent again" in str(outcome)
+    assert connections == [2]
+
+
+async def test_a_request_lost_while_still_being_written_is_sent_again() -> None:
+    # The server cannot have acted on half a request, whatever it is: sent again on a new one.
+    big = b'{"query": "{ ok }", "pad": "' + b"x" * (8 * 1024 * 1024) + b'"}'
+    requests_seen: list[int] = []
+
+    async def serve(reader: Reader, writer: Writer) -> None:
+        index = len(requests_seen)
+        requests_seen.append(0)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                requests_seen[index] += 1
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                )
+                if index == 0 and requests_seen[index] == 2:
+                    writer.transport.abort()  # reset mid-body: most of it was never read
+                    return
+                await reader.readexactly(length)
+                await answer(writer, content_length_response())
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/graphql"
+    try:
+        async with httpx.AsyncClient(transport=Http11Transport(), timeout=30) as client:
+            assert (await post(client, url)).status_code == 200
+            response = await client.post(url, content=big)  # not marked idempotent
+            assert response.status_code == 200
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert requests_seen == [2, 1]
+
+
+@pytest.mark.parametrize("framing", ["content-length", "read-to-close"])
+async def test_a_body_that_does_not_decode_fails_at_once(framing: str) -> None:
+    garbage = b"this is not gzip"
+    length = f"content-length: {len(garbage)}\r\n".encode() if framing == "content-length" else b""
+
+    async def respond(_r: Reader, writer: Writer, _n: int) -> bool:
+        await answer(writer, b"HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\n" + length + b"\r\n")
+        await answer(writer, garbage)
+        return False  # read-to-close: the body ends here
+
+    async with (
+        raw_server(respond) as (url, _connections),
+        # A long read timeout: the failure must come from the body, not from waiting it out.
+        httpx.AsyncClient(transport=Http11Transport(), timeout=30) as client,
+    ):
+        with pytest.raises(httpx.DecodingError):
+            await post(client, url)

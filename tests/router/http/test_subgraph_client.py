@@ -145,3 +145,17 @@ async def test_cookies_set_by_a_subgraph_are_never_replayed() -> None:
     finally:
         await client.aclose()
     assert [request.headers.get("cookie") for request in seen] == [None, None]
+
+
+def test_only_queries_are_marked_safe_to_send_twice() -> None:
+    from router.subgraph_client import _is_query
+
+    for query in (
+        "{ a }",
+        "  query { a }",
+        "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }",
+        "query Q { a }",
+    ):
+        assert _is_query(query), query
+    for document in ("mutation { a }", " mutation M { a }", "queryX { a }", "query_x", "", None, 3):
+        assert not _is_query(document), document
