@@ -2,13 +2,16 @@
 
 The real four subgraphs enforce the rules (their ``policy.py``); the router only says who the caller
 is. Each cell runs the operation for real (mutations on fresh entities created by an admin) and
-records whether it was allowed or refused with FORBIDDEN; the whole matrix is then compared with the
-expected one, so a failure shows every cell that differs. All callers hold ``pii:read`` here: the
-scope's own effect is tested separately below.
+records whether it was allowed, refused with FORBIDDEN, or answered as if the row did not exist
+(a client reading another user's row: null with no error, 404 over REST, byte for byte what a
+missing id gets); the whole matrix is then compared with the expected one, so a failure shows every
+cell that differs. All callers hold ``pii:read`` here: the scope's own effect is tested separately
+below.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,8 @@ EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"admin"})
 ADVISOR_ADMIN = frozenset({"advisor", "admin"})
 COMPLIANCE_ADMIN = frozenset({"compliance", "admin"})
+# A client reading another user's row by its id gets what a missing id gets.
+CLIENT_HIDDEN = frozenset({"client"})
 
 Build = Callable[[SecuredPlatform], Awaitable[tuple[str, dict[str, Any]]]]
 
@@ -38,6 +43,8 @@ class Operation:
     build: Build
     allowed: frozenset[str]
     subgraph: str
+    # Roles answered as for a missing row (null, no error) rather than refused.
+    hidden: frozenset[str] = frozenset()
 
 
 def query(text: str, **variables: Any) -> Build:
@@ -175,7 +182,7 @@ Q_LOGS = "{ complianceLogs(first: 5) { nodes { id } } }"
 U, INV, T, C = "users", "investments", "transactions", "compliance"
 OPERATIONS = [
     Operation("user (own)", "user", query(Q_USER, id="own_user"), EVERYONE, U),
-    Operation("user (other)", "user", query(Q_USER, id="other_user"), STAFF, U),
+    Operation("user (other)", "user", query(Q_USER, id="other_user"), STAFF, U, CLIENT_HIDDEN),
     Operation("userByEmail", "userByEmail", query(Q_BY_EMAIL, e="other_email"), STAFF, U),
     Operation("users", "users", query(Q_USERS), STAFF, U),
     Operation("createUser", "createUser", _create_user, ADMIN, U),
@@ -193,6 +200,7 @@ OPERATIONS = [
         query(Q_ACCOUNT, id="other_account"),
         STAFF,
         INV,
+        CLIENT_HIDDEN,
     ),
     Operation(
         "investmentAccountByReference (own)",
@@ -223,7 +231,12 @@ OPERATIONS = [
         "transaction (own)", "transaction", query(Q_TRANSACTION, id="own_transaction"), EVERYONE, T
     ),
     Operation(
-        "transaction (other)", "transaction", query(Q_TRANSACTION, id="other_transaction"), STAFF, T
+        "transaction (other)",
+        "transaction",
+        query(Q_TRANSACTION, id="other_transaction"),
+        STAFF,
+        T,
+        CLIENT_HIDDEN,
     ),
     Operation("transactions", "transactions", query(Q_TRANSACTIONS), EVERYONE, T),
     Operation("createTransaction", "createTransaction", _create_transaction, ADVISOR_ADMIN, T),
@@ -253,7 +266,8 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Se
 
 
 def outcome(body: dict[str, Any], field: str) -> str:
-    """``allowed``, ``denied`` (FORBIDDEN on the root field) or a description of anything else."""
+    """``allowed``, ``denied`` (FORBIDDEN on the root field), ``null`` (no error, the field null:
+    as for a missing row) or a description of anything else."""
     errors = body.get("errors") or []
     codes = {
         str((error.get("extensions") or {}).get("code"))
@@ -265,6 +279,8 @@ def outcome(body: dict[str, Any], field: str) -> str:
         return "denied"
     if not errors and data.get(field) is not None:
         return "allowed"
+    if not errors and field in data and data[field] is None:
+        return "null"
     return f"unexpected: {errors or data}"
 
 
@@ -282,10 +298,14 @@ async def matrix_of(platform: SecuredPlatform, subgraph: str) -> dict[str, dict[
     return found
 
 
+def _expected(role: str, allowed: frozenset[str], hidden: frozenset[str], hidden_as: str) -> str:
+    return "allowed" if role in allowed else hidden_as if role in hidden else "denied"
+
+
 def expected_of(subgraph: str) -> dict[str, dict[str, str]]:
     return {
         operation.name: {
-            role: "allowed" if role in operation.allowed else "denied" for role in ROLES
+            role: _expected(role, operation.allowed, operation.hidden, "null") for role in ROLES
         }
         for operation in OPERATIONS
         if operation.subgraph == subgraph
@@ -355,6 +375,8 @@ class Route:
     call: RestCall
     allowed: frozenset[str]
     subgraph: str
+    # Roles answered as for a missing id (404 NOT_FOUND) rather than refused.
+    hidden: frozenset[str] = frozenset()
 
 
 def get(path: str, attribute: str) -> RestCall:
@@ -444,11 +466,17 @@ def _log_body(p: SecuredPlatform) -> dict[str, Any]:
 ROUTES = [
     Route("POST /api/user", post("/api/user", _user_body), ADMIN, U),
     Route("GET /api/user (own)", get("/api/user", "own_user"), EVERYONE, U),
-    Route("GET /api/user (other)", get("/api/user", "other_user"), STAFF, U),
+    Route("GET /api/user (other)", get("/api/user", "other_user"), STAFF, U, CLIENT_HIDDEN),
     Route("PATCH /api/user", _patch_user, ADMIN, U),
     Route("POST /api/investment", post("/api/investment", _account_body), ADVISOR_ADMIN, INV),
     Route("GET /api/investment (own)", get("/api/investment", "own_account"), EVERYONE, INV),
-    Route("GET /api/investment (other)", get("/api/investment", "other_account"), STAFF, INV),
+    Route(
+        "GET /api/investment (other)",
+        get("/api/investment", "other_account"),
+        STAFF,
+        INV,
+        CLIENT_HIDDEN,
+    ),
     Route("PATCH /api/investment (rename)", _patch_account({"name": "X"}), ADVISOR_ADMIN, INV),
     Route(
         "PATCH /api/investment (suspend)",
@@ -463,7 +491,13 @@ ROUTES = [
         T,
     ),
     Route("GET /api/transaction (own)", get("/api/transaction", "own_transaction"), EVERYONE, T),
-    Route("GET /api/transaction (other)", get("/api/transaction", "other_transaction"), STAFF, T),
+    Route(
+        "GET /api/transaction (other)",
+        get("/api/transaction", "other_transaction"),
+        STAFF,
+        T,
+        CLIENT_HIDDEN,
+    ),
     Route("PATCH /api/transaction (settle)", _patch_transaction, ADVISOR_ADMIN, T),
     Route("POST /api/compliance", post("/api/compliance", _log_body), COMPLIANCE_ADMIN, C),
     Route("GET /api/compliance", get("/api/compliance", "log"), COMPLIANCE_ADMIN, C),
@@ -487,6 +521,8 @@ async def rest_matrix_of(platform: SecuredPlatform, subgraph: str) -> dict[str, 
             elif response.status_code == 403 and response.json().get("code") == "FORBIDDEN":
                 assert response.headers["content-type"] == "application/problem+json"
                 row[role] = "denied"
+            elif response.status_code == 404 and response.json().get("code") == "NOT_FOUND":
+                row[role] = "not found"
             else:
                 row[role] = f"unexpected: {response.status_code} {response.text[:300]}"
         found[route.name] = row
@@ -496,8 +532,61 @@ async def rest_matrix_of(platform: SecuredPlatform, subgraph: str) -> dict[str, 
 @pytest.mark.parametrize("subgraph", SUBGRAPHS)
 async def test_rest_role_matrix(platform: SecuredPlatform, subgraph: str) -> None:
     expected = {
-        route.name: {role: "allowed" if role in route.allowed else "denied" for role in ROLES}
+        route.name: {
+            role: _expected(role, route.allowed, route.hidden, "not found") for role in ROLES
+        }
         for route in ROUTES
         if route.subgraph == subgraph
     }
     assert await rest_matrix_of(platform, subgraph) == expected
+
+
+# -- another user's row and a missing one, through the router ------------------------------------
+
+MISSING = {
+    "other_user": "usr_00000000000070008000000000000000",
+    "other_account": "acc_00000000000070008000000000000000",
+    "other_transaction": "txn_00000000000070008000000000000000",
+}
+PROBES = [
+    ("user", Q_USER, "other_user", "/api/user"),
+    ("investmentAccount", Q_ACCOUNT, "other_account", "/api/investment"),
+    ("transaction", Q_TRANSACTION, "other_transaction", "/api/transaction"),
+]
+
+
+@pytest.mark.parametrize(("field", "document", "attribute", "path"), PROBES)
+async def test_a_client_cannot_tell_another_users_row_from_a_missing_one(
+    platform: SecuredPlatform, field: str, document: str, attribute: str, path: str
+) -> None:
+    theirs, missing = getattr(platform.ids, attribute), MISSING[attribute]
+    headers = {**platform.headers("client"), "accept": "application/json"}
+
+    async def graphql(entity_id: str) -> tuple[int, str, bytes]:
+        response = await platform.router.post(
+            "/graphql", json={"query": document, "variables": {"id": entity_id}}, headers=headers
+        )
+        return response.status_code, response.headers["content-type"], response.content
+
+    answer = await graphql(theirs)
+    assert answer == await graphql(missing)
+    assert answer[0] == 200 and json.loads(answer[2]) == {"data": {field: None}}
+
+    async def rest(entity_id: str) -> tuple[int, str, str]:
+        response = await platform.router.get(f"{path}/{entity_id}", headers=headers)
+        # A 404 names the id it was asked for; apart from that the answers are the same.
+        return (
+            response.status_code,
+            response.headers["content-type"],
+            response.text.replace(entity_id, "<id>"),
+        )
+
+    not_found = await rest(theirs)
+    assert not_found == await rest(missing)
+    assert not_found[0] == 404 and json.loads(not_found[2])["code"] == "NOT_FOUND"
+
+    # Staff still read the row on both doors.
+    staff = await platform.graphql("advisor", document, {"id": theirs})
+    assert staff["data"][field]["id"] == theirs and "errors" not in staff
+    response = await platform.router.get(f"{path}/{theirs}", headers=platform.headers("advisor"))
+    assert response.status_code == 200
