@@ -3,7 +3,9 @@
 * ``compliance`` and ``admin``: read every log (by id, in lists, under a user, account or
   transaction) and log or amend events.
 * ``advisor``: reads a user's KYC status, not the logs behind it.
-* ``client``: no compliance logs at all; its own KYC status only.
+* ``client``: no compliance logs at all (``ROLE``, before any look-up, so a log id that exists
+  and one that does not are refused alike); its own KYC status only (another user's is
+  ``NOT_OWN``, decided by the id alone, the same whether that user exists or not).
 * ``service`` (a subgraph's audit relay) and ``admin``: record DATA_ACCESS events.
 
 The log details and response id are sensitive: reading them also needs ``pii:read``.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -16,7 +17,12 @@ from tests.subgraphs.compliance.compliance_support import (
     create_log,
     log_input,
 )
-from tests.subgraphs.security_support import STAFF, Matrix, role_principals
+from tests.subgraphs.security_support import (
+    STAFF,
+    Matrix,
+    assert_indistinguishable,
+    role_principals,
+)
 
 OFFICERS = {"compliance", "admin"}
 DATA_ACCESS = """{ complianceLogs(first: 100, filter: {eventType: DATA_ACCESS})
@@ -128,6 +134,47 @@ async def test_role_matrix(client: httpx.AsyncClient, owners: Owners) -> None:
 
     assert matrix.mismatches == []
     assert matrix.cells == 11 * 6
+
+
+MISSING_USER = "usr_00000000000070008000000000000000"
+MISSING_LOG = "cpl_00000000000070008000000000000000"
+
+
+async def test_a_client_learns_nothing_about_which_ids_exist(
+    client: httpx.AsyncClient, owners: Owners
+) -> None:
+    # Logs are refused to a client by its role, and another user's KYC status by the id alone
+    # (nothing is looked up), so an existing id and a missing one get the very same answer.
+    own_user = await owners.new_user()
+    other_user = await owners.new_user()
+    log = await create_log(client, userId=other_user)
+    as_client = principal("client", user_id=own_user)
+    probes = [
+        (
+            "query($id: ID!) { complianceLog(id: $id) { id } }",
+            {"id": log["id"]},
+            {"id": MISSING_LOG},
+            "ROLE",
+        ),
+        (
+            _entities("ComplianceLog", "", "id")[0],
+            _entities("ComplianceLog", log["id"], "id")[1],
+            _entities("ComplianceLog", MISSING_LOG, "id")[1],
+            "ROLE",
+        ),
+        (
+            _entities("User", "", "kycStatus")[0],
+            _entities("User", other_user, "kycStatus")[1],
+            _entities("User", MISSING_USER, "kycStatus")[1],
+            "NOT_OWN",
+        ),
+    ]
+    for document, theirs, missing, reason in probes:
+        body = await assert_indistinguishable(client, document, theirs, missing, who=as_client)
+        [error] = json.loads(body)["errors"]
+        assert error["extensions"] == {"code": "FORBIDDEN", "reason": reason}, document
+    own = await execute(client, *_entities("User", own_user, "kycStatus"), principal=as_client)
+    assert own.ok()["_entities"][0]["kycStatus"]
 
 
 async def test_log_details_need_pii_read(client: httpx.AsyncClient, owners: Owners) -> None:
