@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {args.supergraph}: {exc}", file=sys.stderr)
         return 2
     try:
-        app = create_app(supergraph, settings)
+        app = create_app(supergraph, settings, freeze_gc=True)
     except (ValueError, JwksError, OSError) as exc:
         # Settings (subgraph URL overrides) and security configuration (signing key, JWKS, token
         # algorithms): messages name the setting, never a secret.

@@ -71,7 +71,9 @@ class InternalTokenSigner:
 
     def mint(self, caller: Caller) -> str:
         """Return a valid internal token for ``caller``: a recent one of theirs, or a new one."""
-        now = time.time()
+        # The reuse deadline runs on the monotonic clock: a wall clock stepped back must not
+        # keep a token in use past its exp.
+        now = time.monotonic()
         held = self._tokens.get(caller)
         if held is not None and now < held[1]:
             return held[0]
@@ -80,10 +82,10 @@ class InternalTokenSigner:
             roles=caller.roles,
             scope=caller.scopes,
             user_id=caller.user_id,
-            now=now,
         )
         if held is None:
             while self._tokens and len(self._tokens) >= self._cache_size:
                 del self._tokens[next(iter(self._tokens))]
-        self._tokens[caller] = (token, int(now) + self._reuse_seconds)
+        # iat is a whole second (up to 1 s earlier than now): counted from there.
+        self._tokens[caller] = (token, now - 1 + self._reuse_seconds)
         return token

@@ -43,27 +43,45 @@ class RouterApp(FastAPI):
 
     That request goes through the app's user middleware (CORS, the security layer: same classes,
     same arguments, so the same verifier and signer) straight to its endpoint, with a guard that
-    answers 500 like Starlette's error layer would. Not on that path: FastAPI's native telemetry
-    spans and a ``root_path`` deployment (with a root path everything takes the normal path).
+    answers an unexpected failure with a 500 GraphQL error (JSON, where Starlette's error layer
+    would send plain text) and lets the exception reach the server's log. Both stacks are built
+    together, so Starlette's "no middleware after start" rule covers this one too. Not on that
+    path: FastAPI's native telemetry spans. Everything takes the normal path when something would
+    make it differ: a ``root_path``, ``debug``, or a 500/``Exception`` handler of the app's own.
     """
 
     graphql_path = "/graphql"
     _graphql_stack: ASGIApp | None = None
 
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        self._graphql_stack = None
+        if not (
+            self.debug
+            or self.root_path
+            or 500 in self.exception_handlers
+            or Exception in self.exception_handlers
+        ):
+            graphql: ASGIApp = GRAPHQL_POST
+            for cls, args, kwargs in reversed(self.user_middleware):
+                graphql = cls(graphql, *args, **kwargs)
+            self._graphql_stack = graphql
+        return stack
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        stack = self._graphql_stack
         if (
-            scope["type"] != "http"
+            stack is None
+            or scope["type"] != "http"
             or scope["method"] != "POST"
             or scope["path"] != self.graphql_path
             or scope.get("root_path")
-            or self.root_path
         ):
             await super().__call__(scope, receive, send)
             return
         scope["app"] = self
-        stack = self._graphql_stack
-        if stack is None:
-            stack = self._graphql_stack = self._build_graphql_stack()
         started = False
 
         async def tracked(message: Message) -> None:
@@ -80,12 +98,6 @@ class RouterApp(FastAPI):
             if not started:
                 await _internal_error(send)
             raise
-
-    def _build_graphql_stack(self) -> ASGIApp:
-        stack: ASGIApp = GRAPHQL_POST
-        for cls, args, kwargs in reversed(self.user_middleware):
-            stack = cls(stack, *args, **kwargs)
-        return stack
 
 
 async def _internal_error(send: Send) -> None:
@@ -113,6 +125,7 @@ def create_app(
     *,
     transport: SubgraphTransport | None = None,
     security: SecuritySettings | None = None,
+    freeze_gc: bool = False,
 ) -> RouterApp:
     """Build the router app for a supergraph (object or file path; default: the settings' path).
 
@@ -120,7 +133,9 @@ def create_app(
     subgraph client (for example with one whose httpx transports are in-process); by default the app
     owns a ``SubgraphClient`` and closes it on shutdown. ``security`` configures authentication,
     limits, CSRF and CORS (default: ``SecuritySettings()`` from the ``ROUTER_*`` environment); its
-    keys are loaded here, so a misconfiguration fails before the server listens.
+    keys are loaded here, so a misconfiguration fails before the server listens. ``freeze_gc``
+    moves everything alive at startup out of the garbage collector's reach (``gc.freeze()``),
+    process-wide: for a process that serves this one app.
     """
     # Imported here: router.security uses router.http.protocol, so a module-level import would
     # make the two packages import each other.
@@ -157,11 +172,13 @@ def create_app(
             subgraph_urls=urls,
             graphiql_assets_dir=assets_dir,
         )
-        # Everything built so far (schema, supergraph, plans' building blocks) lives as long as
-        # the process: moved out of the collector's reach, so that full collections, which
-        # per-request garbage triggers from time to time, no longer walk all of it.
-        gc.collect()
-        gc.freeze()
+        if freeze_gc:
+            # Everything built so far (schema, supergraph, plans' building blocks) lives as long
+            # as the process: moved out of the collector's reach, so that full collections, which
+            # per-request garbage triggers from time to time, no longer walk all of it. Only for
+            # a process that serves this one app (python -m router): it is process-wide.
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

@@ -24,6 +24,23 @@ _CORS_HEADERS = (
 )
 
 
+_FRAMING_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "upgrade",
+        "te",
+        "trailer",
+        "proxy-connection",
+        "content-type",
+        "accept",
+    }
+)
+
+
 def limits_from(settings: SecuritySettings) -> Limits:
     return Limits(
         max_body_bytes=settings.max_body_bytes,
@@ -52,7 +69,13 @@ def install_security(
         # Two layers would each verify the token against their own keys and mint their own
         # internal token: refuse rather than run with whichever happens to be outermost.
         raise ValueError("the security layer is already installed on this app")
-    if "authorization" in {name.lower() for name in forward_headers}:
+    forwarded = {name.lower() for name in forward_headers}
+    framing = sorted(forwarded & _FRAMING_HEADERS)
+    if framing:
+        # The subgraph client writes these itself: a forwarded copy would make the request's
+        # framing ambiguous to the subgraph (two lengths, two hosts).
+        raise ValueError(f"forward_headers must not include {', '.join(map(repr, framing))}")
+    if "authorization" in forwarded:
         raise ValueError(
             "forward_headers must not include 'authorization': subgraphs get the caller's "
             "identity in X-Internal-Token, never the caller's own token"

@@ -231,7 +231,10 @@ def create_app(
             encryption_services=state.encryption_services,
             settings=state.settings,
             transaction=work.transaction,
-            owners={name: owner.with_token(caller.token) for name, owner in state.owners.items()},
+            owners={
+                name: owner.with_token(caller.token, caller.principal.request_id)
+                for name, owner in state.owners.items()
+            },
             principal=caller.principal,
         )
         work.context = context

@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 UNAUTHENTICATED_MESSAGE = "A valid internal token is required (X-Internal-Token)."
 REQUEST_ID_HEADER = "X-Request-Id"
 # What the router itself sends (router/security/middleware.py): anything else is not an id.
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def authenticate(request: Request) -> Caller:
         # The router's tokens name the caller, not the request (it reuses one per caller for
         # a while, ADR 0013): the request id comes beside the token, for the access audit.
         request_id = request.headers.get(REQUEST_ID_HEADER)
-        if request_id is not None and _VALID_REQUEST_ID.match(request_id):
+        if request_id is not None and _VALID_REQUEST_ID.fullmatch(request_id):
             principal = dataclasses.replace(principal, request_id=request_id)
     return Caller(principal, token)
 

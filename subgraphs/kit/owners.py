@@ -23,6 +23,7 @@ import httpx
 
 from crypto import INTERNAL_TOKEN_HEADER
 
+from .authentication import REQUEST_ID_HEADER
 from .authorization import Forbidden, Unauthenticated
 from .errors import BadUserInput, DependencyUnavailable, RuleViolation
 
@@ -36,20 +37,28 @@ class OwnerClient:
     """Looks entities up in one owning subgraph through ``_entities``."""
 
     def __init__(
-        self, name: str, url: str, http: httpx.AsyncClient, *, token: str | None = None
+        self,
+        name: str,
+        url: str,
+        http: httpx.AsyncClient,
+        *,
+        token: str | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.name = name
         self.url = url
         self._http = http
         self._token = token
+        self._request_id = request_id
 
-    def with_token(self, token: str | None) -> OwnerClient:
+    def with_token(self, token: str | None, request_id: str | None = None) -> OwnerClient:
         """Return this client sending ``token`` as the request's ``X-Internal-Token``.
 
         Owner checks forward the caller's own internal token (valid for its short life and for
-        every subgraph), so the owner applies the caller's rights (docs/decisions, 0012).
+        every subgraph), so the owner applies the caller's rights (docs/decisions, 0012), and
+        the request's id (``X-Request-Id``), so the owner's logs and audit name the same request.
         """
-        return OwnerClient(self.name, self.url, self._http, token=token)
+        return OwnerClient(self.name, self.url, self._http, token=token, request_id=request_id)
 
     def __repr__(self) -> str:
         return f"OwnerClient({self.name!r}, {self.url!r})"
@@ -85,6 +94,8 @@ class OwnerClient:
         headers = {"accept": "application/json"}
         if self._token is not None:
             headers[INTERNAL_TOKEN_HEADER] = self._token
+        if self._request_id is not None:
+            headers[REQUEST_ID_HEADER] = self._request_id
         return headers
 
     def _entities_of(self, response: httpx.Response, expected: int) -> list[dict[str, Any] | None]:

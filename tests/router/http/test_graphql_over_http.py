@@ -335,3 +335,41 @@ async def test_other_methods_on_graphql_are_405_naming_get_and_post(
     response = await router.put("/graphql", content=b"{}")
     assert response.status_code == 405
     assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+async def test_the_post_fast_path_steps_aside_for_an_apps_own_error_handler(
+    fleet: RunningFleet, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+
+    from router.gateway import Gateway
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(Gateway, "execute", broken)
+    security = SecuritySettings(data_dir=tmp_path)
+    supergraph = Supergraph.from_sdl(fleet.supergraph_sdl())
+    app = create_app(supergraph, RouterSettings(), security=security)
+
+    async def handler(_request: Request, _exc: Exception) -> PlainTextResponse:
+        return PlainTextResponse("handled by the app", status_code=503)
+
+    app.add_exception_handler(Exception, handler)
+    token = mint_dev_token(load_or_create_dev_secret(security.keys_dir), roles=["admin"])
+    headers = {"authorization": f"Bearer {token}", "content-type": JSON}
+    async with app.router.lifespan_context(app):
+        quiet = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=quiet, base_url="http://router.test") as client:
+            response = await client.post(
+                "/graphql", content=orjson.dumps({"query": USERS_QUERY}), headers=headers
+            )
+    assert (response.status_code, response.text) == (503, "handled by the app")
+    # And once the app has served a request, no middleware can be added behind its back.
+    try:
+        app.add_middleware(RouterSettings)  # type: ignore[arg-type]
+    except RuntimeError as exc:
+        assert "after an application has started" in str(exc)
+    else:
+        raise AssertionError("middleware was added to a started app")

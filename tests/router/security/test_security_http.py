@@ -152,6 +152,21 @@ def test_forwarding_the_authorization_header_is_refused(
         )
 
 
+@pytest.mark.parametrize("name", ["Host", "content-length", "Transfer-Encoding", "connection"])
+def test_forwarding_a_framing_header_is_refused(
+    fleet: RunningFleet, tmp_path: Path, name: str
+) -> None:
+    # The subgraph client writes these itself: a forwarded copy would frame the request twice.
+    from router.supergraph import Supergraph
+
+    with pytest.raises(ValueError, match=f"must not include '{name.lower()}'"):
+        create_app(
+            Supergraph.from_sdl(fleet.supergraph_sdl()),
+            RouterSettings(forward_headers=("x-request-id", name)),
+            security=SecuritySettings(data_dir=tmp_path),
+        )
+
+
 @pytest.mark.parametrize(
     ("query", "code"),
     [

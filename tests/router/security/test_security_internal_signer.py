@@ -19,11 +19,17 @@ BOB = Caller("user:bob", frozenset({"client"}), frozenset(), "usr_bob")
 def test_a_caller_gets_the_same_token_until_half_its_life_is_gone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    now = 1_800_000_000.0
-    monkeypatch.setattr(time, "time", lambda: now)
+    clock = {"wall": 1_800_000_000.5, "monotonic": 1000.0}
+    monkeypatch.setattr(time, "time", lambda: clock["wall"])
+    monkeypatch.setattr(time, "monotonic", lambda: clock["monotonic"])
+
+    def advance(seconds: float) -> None:
+        clock["wall"] += seconds
+        clock["monotonic"] += seconds
+
     signer = InternalTokenSigner(KEY, ttl_seconds=60)
     first = signer.mint(ALICE)
-    principal = verify_internal_token(first, [KEY.public_key()], now=now)
+    principal = verify_internal_token(first, [KEY.public_key()], now=clock["wall"])
     assert (principal.sub, principal.roles, principal.scopes, principal.user_id) == (
         "user:alice",
         {"client"},
@@ -31,15 +37,29 @@ def test_a_caller_gets_the_same_token_until_half_its_life_is_gone(
         "usr_alice",
     )
     assert principal.request_id is None  # the request id travels beside the token
-    assert principal.expires_at == int(now) + 60
+    issued = int(clock["wall"])
+    assert principal.expires_at == issued + 60
 
-    now += 29
+    advance(28)
     assert signer.mint(ALICE) == first
-    now += 2  # 31 s after minting: less than half the lifetime left, so a new one
+    advance(2)  # half the lifetime is gone (counted from the whole-second iat): a new one
     second = signer.mint(ALICE)
     assert second != first
-    # Whatever it hands out still has at least half its lifetime ahead of it.
-    assert verify_internal_token(second, [KEY.public_key()], now=now).expires_at == int(now) + 60
+    renewed = verify_internal_token(second, [KEY.public_key()], now=clock["wall"])
+    assert renewed.expires_at is not None and renewed.expires_at - clock["wall"] >= 30
+
+
+def test_a_wall_clock_stepped_back_does_not_stretch_a_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = {"wall": 1_800_000_000.0, "monotonic": 1000.0}
+    monkeypatch.setattr(time, "time", lambda: clock["wall"])
+    monkeypatch.setattr(time, "monotonic", lambda: clock["monotonic"])
+    signer = InternalTokenSigner(KEY, ttl_seconds=60)
+    first = signer.mint(ALICE)
+    clock["wall"] -= 3600  # an NTP step back of an hour...
+    clock["monotonic"] += 45  # ...while 45 s really passed
+    assert signer.mint(ALICE) != first
 
 
 def test_callers_never_share_a_token() -> None:

@@ -114,3 +114,23 @@ async def test_host_router_refuses_unknown_hosts_like_a_dead_server(users_app: F
         with pytest.raises(DependencyUnavailable) as caught:
             await investments.require("InvestmentAccount", "acc_x", field="accountId")
     assert caught.value.extensions["dependency"] == "investments"
+
+
+async def test_an_owner_check_names_the_callers_request(users_app: FastAPI) -> None:
+    seen: list[httpx.Request] = []
+    inner = HostRouterTransport({"users": users_app})
+
+    class Recording(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            return await inner.handle_async_request(request)
+
+    async with running_app(users_app) as client, httpx.AsyncClient(transport=Recording()) as http:
+        assert isinstance(client.auth, InternalTokenAuth)
+        user = await create_user(client)
+        token = client.auth.mint(TEST_PRINCIPAL)
+        owners = OwnerClient("users", "http://users/graphql", http)
+        await owners.with_token(token, "req-owner-7").fetch("User", [user["id"]])
+        await owners.with_token(token).fetch("User", [user["id"]])
+    assert [r.headers.get("x-request-id") for r in seen] == ["req-owner-7", None]
+    assert all(r.headers["x-internal-token"] == token for r in seen)
