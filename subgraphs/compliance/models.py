@@ -55,6 +55,13 @@ class ComplianceLogRow(RecordMixin, Base):
     event_type: Mapped[str] = mapped_column(String(32), index=True)
     # Set on DATA_ACCESS logs recorded from the access audit: makes a re-sent event a no-op.
     audit_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    # The client's idempotency key of createComplianceLog (unique: of two racing creates with
+    # one key only one row can exist) and a keyed fingerprint of the request it came with, so a
+    # retry returns this log and another request under the key is refused. NULL without a key.
+    # Not covered by the hash chain (a retry handle, not part of the event; ADR 0014); migration
+    # 0005 freezes both once written.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(160))
 
     def __repr__(self) -> str:
         return (

@@ -26,7 +26,18 @@ from .chain import GENESIS_HASH
 from .domain import KYC_EVENT_TYPES
 from .models import CHAIN_ROW_ID, ComplianceChainRow, ComplianceLogRevisionRow, ComplianceLogRow
 
-__all__ = ["ChainTip", "ComplianceRepository", "CurrentLog", "LogFilter", "ParentPageKey"]
+__all__ = [
+    "ChainTip",
+    "ComplianceRepository",
+    "CurrentLog",
+    "IdempotencyKeyTaken",
+    "LogFilter",
+    "ParentPageKey",
+]
+
+
+class IdempotencyKeyTaken(Exception):
+    """Another request inserted a log with the same idempotency key first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +206,14 @@ class ComplianceRepository:
         )
         return {str(log.audit_key): CurrentLog(log, revision) for log, revision in result}
 
+    async def find_by_idempotency_key(self, key: str) -> CurrentLog | None:
+        """Return the log created under a client's idempotency key, with its latest revision."""
+        result = await self.session.execute(
+            _current().where(ComplianceLogRow.idempotency_key == key)
+        )
+        row = result.first()
+        return None if row is None else CurrentLog(row[0], row[1])
+
     # -- revisions --------------------------------------------------------------------------------
 
     async def revisions_of(
@@ -274,6 +293,24 @@ class ComplianceRepository:
 
     def add(self, row: ComplianceLogRow | ComplianceLogRevisionRow) -> None:
         self.session.add(row)
+
+    async def insert_log(self, log: ComplianceLogRow) -> None:
+        """Insert a new log; a log already holding its idempotency key raises IdempotencyKeyTaken.
+
+        The insert runs in a savepoint so that, on a clash, the request's transaction (and the
+        chain lock it holds) stays usable and the service can read the winner's log. Call it
+        after :meth:`lock_chain`: on SQLite a savepoint opened outside a transaction would itself
+        be the transaction, and releasing it would commit the row before the request decides to.
+        """
+        try:
+            async with self.session.begin_nested():
+                self.session.add(log)
+                await self.session.flush()
+        except IntegrityError as exc:
+            if log.idempotency_key is None:
+                # Not a key clash (appends are serialised): the same as a failed flush.
+                raise StaleVersion("The compliance log", verb="amended") from exc
+            raise IdempotencyKeyTaken() from exc
 
     async def flush(self) -> None:
         """Write pending changes now, turning constraint and version races into conflicts."""

@@ -367,6 +367,13 @@ class CreateComplianceLogInput:
     log_details: JSON = strawberry.field(description="A JSON object; encrypted at rest.")
     response_id: str = strawberry.field(description="Encrypted at rest.")
     performed_by: str
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Optional client key (1-255 printable ASCII characters, no spaces). A retry "
+        "with the same key and the same input returns the log the first request created and "
+        "appends nothing; the same key with another input is a CONFLICT "
+        "(IDEMPOTENCY_KEY_REUSED).",
+    )
 
 
 @strawberry.input(
@@ -454,7 +461,8 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(
-        description="Log a compliance event; its subjects must exist in their subgraphs."
+        description="Log a compliance event; its subjects must exist in their subgraphs. "
+        "Idempotent when input.idempotencyKey is given."
     )
     async def create_compliance_log(
         self, info: Info[SubgraphContext, Any], input: CreateComplianceLogInput
@@ -470,6 +478,7 @@ class Mutation:
                 log_details=input.log_details,
                 response_id=input.response_id,
                 performed_by=input.performed_by,
+                idempotency_key=input.idempotency_key,
             )
         )
         return ComplianceLog.from_current(current)

@@ -6,6 +6,13 @@ which locks the chain's tip, links the revision to the last one and advances the
 request's transaction (so a refused write leaves neither a revision nor a moved tip behind).
 The service validates the whole input first, then asks the subjects' owners, then writes; it
 never commits.
+
+``createComplianceLog`` takes an optional idempotency key, as ``createTransaction`` does
+(docs/decisions/0014-compliance-idempotency.md): the same key with the same request returns the
+log the first request created and appends nothing; the same key with another request is a
+``CONFLICT`` (``IDEMPOTENCY_KEY_REUSED``). The key is looked up before the owners are asked and
+again once the chain is locked (appends are serialised, so a racing retry has committed by
+then); the insert itself runs in a savepoint so the unique index decides any race left.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any
 from crypto import EncryptionSession, Principal
 from subgraphs.kit import (
     AccessedEntity,
+    Conflict,
     DataAccessEvent,
     Issues,
     NotFound,
@@ -34,8 +42,15 @@ from subgraphs.kit import (
 from . import policy, rules
 from .chain import canonical_json, content_digest_input, link_hash
 from .domain import ComplianceEventType, ComplianceOutcome
+from .idempotency import canonical_request, fingerprint, matches_fingerprint
 from .models import ComplianceLogRevisionRow, ComplianceLogRow
-from .repository import ChainTip, ComplianceRepository, CurrentLog, LogFilter
+from .repository import (
+    ChainTip,
+    ComplianceRepository,
+    CurrentLog,
+    IdempotencyKeyTaken,
+    LogFilter,
+)
 
 __all__ = [
     "AMENDABLE_FIELDS",
@@ -95,6 +110,23 @@ class NewComplianceLog:
     account_id: str | None = None
     transaction_id: str | None = None
     provider: str | None = None
+    idempotency_key: str | None = None
+
+    def canonical(self) -> str:
+        """Return the canonical request for idempotency (GraphQL names, as sent, key excluded)."""
+        return canonical_request(
+            {
+                "userId": self.user_id,
+                "accountId": self.account_id,
+                "transactionId": self.transaction_id,
+                "eventType": self.event_type,
+                "outcome": self.outcome,
+                "provider": self.provider,
+                "logDetails": self.log_details,
+                "responseId": self.response_id,
+                "performedBy": self.performed_by,
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,13 +211,29 @@ class ComplianceService:
         response_id = rules.check_text(
             issues, "responseId", data.response_id, maximum=MAX_RESPONSE_ID
         )
+        key = (
+            rules.check_idempotency_key(issues, data.idempotency_key)
+            if data.idempotency_key is not None
+            else None
+        )
         issues.raise_if_any()
         assert subjects is not None and outcome is not None and performed_by is not None
         assert details is not None and response_id is not None  # for the type checker
 
+        canonical = data.canonical() if key is not None else ""
+        if key is not None:
+            replay = await self._replay(key, canonical)
+            if replay is not None:
+                return replay
+
         await self._require_subjects(subjects)
 
         tip = await self.repository.lock_chain()
+        if key is not None:
+            # Appends are serialised by the lock: a racing retry with this key has committed.
+            replay = await self._replay(key, canonical)
+            if replay is not None:
+                return replay
         now = utcnow()
         log = ComplianceLogRow(
             id=new_id(LOG_ID_PREFIX),
@@ -195,9 +243,24 @@ class ComplianceService:
             account_id=subjects.get("accountId"),
             transaction_id=subjects.get("transactionId"),
             event_type=data.event_type.value,
+            idempotency_key=key,
+            request_fingerprint=(
+                fingerprint(self.encryption, canonical) if key is not None else None
+            ),
         )
-        self.repository.add(log)
-        await self.repository.flush()  # the log row first: its revisions refer to it
+        try:
+            await self.repository.insert_log(log)  # the log row first: its revisions refer to it
+        except IdempotencyKeyTaken:
+            # Only reachable if a writer skipped the chain lock: the unique index still decides.
+            assert key is not None
+            replay = await self._replay(key, canonical)
+            if replay is None:  # pragma: no cover - the winner rolled back in between
+                raise Conflict(
+                    "Another request with this idempotency key is in progress; retry.",
+                    reason="IDEMPOTENCY_KEY_REUSED",
+                    field="idempotencyKey",
+                ) from None
+            return replay
         content = _Content(outcome, provider, performed_by, details, response_id)
         revision = await self._append(tip, log, 1, content)
         await self.repository.flush()
@@ -318,6 +381,23 @@ class ComplianceService:
         return CurrentLog(log, revision)
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    async def _replay(self, key: str, canonical: str) -> CurrentLog | None:
+        """Return the log an earlier request with ``key`` created, if its request was the same.
+
+        The log is returned as it is now (its latest revision), as a transaction replay is.
+        """
+        existing = await self.repository.find_by_idempotency_key(key)
+        if existing is None:
+            return None
+        stored = existing.log.request_fingerprint or ""
+        if not matches_fingerprint(self.encryption, canonical, stored):
+            raise Conflict(
+                "This idempotency key was already used for a different request.",
+                reason="IDEMPOTENCY_KEY_REUSED",
+                field="idempotencyKey",
+            )
+        return existing
 
     async def _append(
         self, tip: ChainTip, log: ComplianceLogRow, number: int, content: _Content

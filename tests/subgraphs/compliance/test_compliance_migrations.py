@@ -18,4 +18,4 @@ async def test_migrated_schema_matches_the_models(
     assert await migration_drift(engine, Base.metadata) == []
     async with engine.connect() as connection:
         version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-    assert version == "0004_audit_outbox"
+    assert version == "0005_create_idempotency"
