@@ -29,6 +29,9 @@ Compliance logs (``compliance``) go through ``createComplianceLog``: ``log_detai
 object) and ``response_id`` are sealed; their subjects (``user_id``, ``account_id``,
 ``transaction_id``) are translated through the id maps given (``--user-map``, ``--account-map``,
 ``--transaction-map``), and a subject not in its map refuses the record before anything opens.
+Each is sent with an idempotency key derived from its legacy id alone (``idempotencyKey`` of the
+input), so a re-run that lost its id map gets the log it already created back and appends
+nothing to the append-only hash chain.
 """
 
 from __future__ import annotations
@@ -233,9 +236,12 @@ def account_input_from_legacy(
     }
 
 
-def idempotency_key_for(legacy_id: str) -> str:
-    """Return the idempotency key of a legacy transaction: the same on every run, ASCII only."""
-    digest = hashlib.sha256(f"seed-transaction:{legacy_id}".encode()).hexdigest()
+def idempotency_key_for(legacy_id: str, entity: str = "transaction") -> str:
+    """Return the idempotency key of a legacy record: the same on every run, ASCII only.
+
+    ``entity`` ("transaction", "compliance-log") keeps the keys of different exports apart.
+    """
+    digest = hashlib.sha256(f"seed-{entity}:{legacy_id}".encode()).hexdigest()
     return f"legacy-{digest[:40]}"
 
 
@@ -320,6 +326,7 @@ def compliance_input_from_legacy(
         logDetails=details,
         responseId=opened["response_id"].strip(),
         performedBy=record["performed_by"].strip(),
+        idempotencyKey=idempotency_key_for(record["id"].strip(), "compliance-log"),
     )
     return log
 

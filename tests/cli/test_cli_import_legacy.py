@@ -465,7 +465,7 @@ READ_LOG = """query($id: ID!) { complianceLog(id: $id) {
 async def _import_compliance(
     client: httpx.AsyncClient, paths: dict[str, Path], key: bytes, maps: dict[str, Path]
 ) -> tuple[list[ImportReport], dict[str, Any]]:
-    async def run() -> ImportReport:
+    async def run(map_path: Path | None = None) -> ImportReport:
         return await import_compliance_logs(
             paths["compliance"],
             client=client,
@@ -474,7 +474,7 @@ async def _import_compliance(
             user_map_path=maps["users"],
             account_map_path=maps["accounts"],
             transaction_map_path=maps["transactions"],
-            map_path=maps["compliance"],
+            map_path=map_path or maps["compliance"],
         )
 
     report = await run()
@@ -487,7 +487,14 @@ async def _import_compliance(
         for legacy, new_id in ids["compliance"].items()
     }
     found["ids"] = ids
-    return [report, await run()], found
+    again = await run()
+    # Without the map (a lost one): the idempotency keys return the logs created the first
+    # time, under the same ids, and append nothing to the chain.
+    lost_map = maps["compliance"].with_name("lost-compliance.idmap.jsonl")
+    lost = await run(lost_map)
+    lines = (await asyncio.to_thread(lost_map.read_text)).splitlines()
+    found["relost"] = {e["legacy_id"]: e["id"] for e in map(json.loads, lines)}
+    return [report, again, lost], found
 
 
 @pytest.mark.parametrize("csv", [False, True], ids=["jsonl", "csv"])
@@ -502,10 +509,11 @@ def test_import_compliance_logs_maps_every_subject(
         "transactions": export(tmp_path, entity="transactions", key=key)[0],
         "compliance": export(tmp_path, csv=csv, entity="compliance", key=key)[0],
     }
-    account_ids, (report, again), found = asyncio.run(
+    account_ids, (report, again, lost), found = asyncio.run(
         _import_transactions_in_process(paths, bytes.fromhex(key), tmp_path, compliance=True)
     )
     ids = found.pop("ids")
+    relost = found.pop("relost")
 
     refused = "\n".join(report.refused)
     assert (report.created, report.skipped, len(report.refused)) == (2, 0, 3), refused
@@ -539,7 +547,14 @@ def test_import_compliance_logs_maps_every_subject(
         },
     }
     assert (again.created, again.skipped, len(again.refused)) == (0, 2, 3)
+    # The lost-map run got the first run's logs back (same ids) and appended none (below).
+    assert (lost.skipped, len(lost.refused)) == (0, 3)
+    assert relost == ids["compliance"]
     with sqlite3.connect(tmp_path / "data" / "compliance.sqlite3") as connection:
+        keys = connection.execute(
+            "SELECT idempotency_key FROM compliance_logs WHERE event_type != 'DATA_ACCESS'"
+        ).fetchall()
+        assert len(keys) == 2 and all(key.startswith("legacy-") for (key,) in keys)
         stored = connection.execute(
             "SELECT log_id, log_details, response_id FROM compliance_log_revisions"
             " WHERE event_type != 'DATA_ACCESS'"  # reading the logs above is audited too
