@@ -159,6 +159,17 @@ def _scope(request: Request, resource: Resource) -> str:
     return f"POST {resource.path} {digest}"
 
 
+def _operation_key(request: Request, resource: Resource, key: str | None) -> str | None:
+    """Return the key handed to the create operation (``None``: the operation takes none)."""
+    if key is None or not resource.key_in_input:
+        return key
+    # The subgraph's keys are global, the router's belong to (route, caller): a digest of both
+    # keeps two callers' equal keys apart in the subgraph too, and is the same on every retry of
+    # one caller, so the subgraph's own check holds when the router's store has lost the key.
+    digest = hashlib.sha256(f"{_scope(request, resource)}\n{key}".encode()).hexdigest()
+    return f"rest-{digest}"
+
+
 async def _create(request: Request, resource: Resource) -> Response:
     key = _idempotency_key(request, required=resource.key_in_operation)
     body = await _json_body(request)
@@ -208,7 +219,7 @@ async def _create_now(
     node = await _run(
         request,
         resource.create_document,
-        resource.create_variables(validated, key),
+        resource.create_variables(validated, _operation_key(request, resource, key)),
         resource.create_field,
     )
     if node is None:  # a non-null mutation field without errors: the router broke its contract
@@ -269,6 +280,12 @@ def add_resource_routes(router: APIRouter, resource: Resource) -> None:
         if resource.key_in_operation
         else "Optional: a retry with the same key and body replays the first response "
         f"(with `{REPLAYED_HEADER}: true`); the same key with another body is a 409."
+        + (
+            " The subgraph also records the key, so a retry never creates a second entity "
+            "(without the replay header if the router no longer holds the response)."
+            if resource.key_in_input
+            else ""
+        )
     )
     router.add_api_route(
         resource.path,

@@ -54,6 +54,10 @@ class Resource:
     to_rest: Callable[[dict[str, Any]], dict[str, Any]]
     # True when the subgraph itself takes the Idempotency-Key (createTransaction's argument).
     key_in_operation: bool = False
+    # True when the create input has an optional ``idempotencyKey`` (createComplianceLog): the
+    # router's store still answers replays, and a key derived from the header and the caller is
+    # handed on, so the subgraph refuses a duplicate even if the router's store lost the key.
+    key_in_input: bool = False
     patch_verb: str = "Change"
 
     @property
@@ -66,6 +70,8 @@ class Resource:
         variables: dict[str, Any] = {"input": keys_to_camel(data, _OPAQUE_REST)}
         if self.key_in_operation:
             variables["idempotencyKey"] = idempotency_key
+        elif self.key_in_input and idempotency_key is not None:
+            variables["input"]["idempotencyKey"] = idempotency_key
         return variables
 
     def update_variables(self, entity_id: str, body: BaseModel) -> dict[str, Any]:
@@ -207,6 +213,7 @@ RESOURCES: tuple[Resource, ...] = (
             _COMPLIANCE_FIELDS,
         ),
         create_field="createComplianceLog",
+        key_in_input=True,
         read_document=_operation(
             "query",
             "RestReadComplianceLog",

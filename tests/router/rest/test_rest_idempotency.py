@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import text
+
+from router.rest.endpoints import REST_STATE_KEY
 from tests.router.rest.platform import Platform
 from tests.router.rest.rest_support import account_body, active_account, problem, user_body
 
@@ -140,3 +143,51 @@ async def test_investment_and_compliance_posts_replay_too(platform: Platform) ->
     user_data = listed["data"]["user"]
     assert len(user_data["investmentAccounts"]["nodes"]) == 1
     assert len(user_data["complianceLogs"]["nodes"]) == 1
+
+
+async def test_a_compliance_key_holds_even_when_the_router_store_is_lost(
+    platform: Platform,
+) -> None:
+    client = platform.router
+    user = await client.post("/api/user", json=user_body())
+    user_id = user.json()["id"]
+    body = {
+        "user_id": user_id,
+        "event_type": "AML_SCREENING",
+        "outcome": "CLEAR",
+        "log_details": {"note": "clear"},
+        "response_id": "resp-lost-store",
+        "performed_by": "ops@wealth.example",
+    }
+    key = {"Idempotency-Key": "log-once"}
+    first = await client.post("/api/compliance", json=body, headers=key)
+    assert first.status_code == 201, first.text
+
+    # The router's store forgets every key (a lost or expired store) ...
+    store = getattr(platform.router_app.state, REST_STATE_KEY)
+    async with store.engine.begin() as connection:
+        await connection.execute(text("DELETE FROM router_rest_idempotency"))
+    # ... and the subgraph, which was handed a key derived from the header, still knows it.
+    again = await client.post("/api/compliance", json=body, headers=key)
+    assert again.status_code == 201, again.text
+    assert "idempotent-replayed" not in again.headers  # the router holds no stored response
+    assert again.headers["location"] == first.headers["location"]
+    assert again.json() == first.json()
+    async with store.engine.begin() as connection:
+        await connection.execute(text("DELETE FROM router_rest_idempotency"))
+    clash = await client.post("/api/compliance", json={**body, "outcome": "CONSIDER"}, headers=key)
+    problem(clash, 409, "CONFLICT")
+    assert "resp-lost-store" not in clash.text
+
+    # The key handed on is scoped to the caller: another caller's equal key is its own.
+    other = await client.post(
+        "/api/compliance",
+        json={**body, "outcome": "CONSIDER"},
+        headers={**key, **platform.caller_headers("test|someone-else")},
+    )
+    assert other.status_code == 201, other.text
+    listed = await platform.graphql(
+        "query($u: ID!) { user(id: $u) { complianceLogs { nodes { id } } } }", {"u": user_id}
+    )
+    ids = [node["id"] for node in listed["data"]["user"]["complianceLogs"]["nodes"]]
+    assert ids == [first.json()["id"], other.json()["id"]]
