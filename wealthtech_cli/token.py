@@ -26,7 +26,7 @@ from router.auth import ROLES, SecuritySettings, hs256_secret, load_signing_key,
 
 __all__ = ["parse_ttl", "register", "run"]
 
-_TTL = re.compile(r"^(\d+)([smhd]?)$")
+_TTL = re.compile(r"^(\d+)([smhd]?)\Z")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_TTL_SECONDS = 90 * 86400
 

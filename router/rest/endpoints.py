@@ -41,9 +41,9 @@ if TYPE_CHECKING:
 __all__ = ["REST_STATE_KEY", "add_resource_routes", "rest_store"]
 
 REST_STATE_KEY = "rest_idempotency"
-_KEY_TEXT = re.compile(r"^[\x21-\x7e]{1,255}$")
-_ID_TEXT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
+_KEY_TEXT = re.compile(r"^[\x21-\x7e]{1,255}\Z")
+_ID_TEXT = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+_JSON_MEDIA = re.compile(r"^application/(?:[\w.+-]+\+)?json\Z")
 
 Handler = Callable[..., Awaitable[Response]]
 

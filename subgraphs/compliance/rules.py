@@ -31,7 +31,7 @@ __all__ = [
 # The same key rule as createTransaction's (subgraphs/transactions/rules.py), so a client and the
 # REST shim use one key format for both.
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
-_KEY = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces
+_KEY = re.compile(r"^[\x21-\x7e]+\Z")  # printable ASCII without spaces
 MAX_DETAILS_BYTES = 16 * 1024
 MAX_DETAILS_DEPTH = 16
 # GraphQL field -> (id prefix, entity): a subject id must look like its owner's ids.

@@ -18,7 +18,7 @@ __all__ = ["is_id", "new_id"]
 _lock = threading.Lock()
 _last_ms = 0
 _counter = 0
-_PREFIX = re.compile(r"^[a-z]{2,8}$")
+_PREFIX = re.compile(r"^[a-z]{2,8}\Z")
 
 
 def _next_timestamp_and_counter() -> tuple[int, int]:

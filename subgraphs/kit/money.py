@@ -16,7 +16,7 @@ from .validation import Issues
 
 __all__ = ["Money", "check_money", "parse_decimal"]
 
-_DECIMAL_TEXT = re.compile(r"^[+-]?\d{1,18}(\.\d{1,18})?$")
+_DECIMAL_TEXT = re.compile(r"^[+-]?\d{1,18}(\.\d{1,18})?\Z")
 
 
 def parse_decimal(text: str) -> Decimal | None:

@@ -30,7 +30,7 @@ from .errors import BadUserInput, DependencyUnavailable, RuleViolation
 __all__ = ["OwnerClient"]
 
 log = logging.getLogger(__name__)
-_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*\Z")
 
 
 class OwnerClient:

@@ -37,8 +37,8 @@ REFERENCE_MAX_LENGTH = 100
 # minor unit (a fund priced at 1.234567 GBP). Both are bounded so the columns stay exact.
 QUANTITY_DECIMALS = 8
 PRICE_DECIMALS = 8
-_ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
-_KEY = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces
+_ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]\Z")
+_KEY = re.compile(r"^[\x21-\x7e]+\Z")  # printable ASCII without spaces
 
 
 def decimals_of(value: Decimal) -> int:

@@ -33,9 +33,9 @@ __all__ = [
 
 ADULT_AGE = 18
 OLDEST_BIRTH_DATE = dt.date(1900, 1, 1)
-_EMAIL_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_EMAIL_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_EMAIL_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+_EMAIL_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}\Z")
 _PHONE_DECORATION = re.compile(r"[\s\-.()/]")
 
 
