@@ -12,16 +12,14 @@ import re
 import pytest
 
 from router.rest import endpoints as rest_endpoints
-from subgraphs.compliance import rules as compliance_rules
-from subgraphs.kit import ids, money, owners
+from subgraphs.kit import ids, money, owners, validation
 from subgraphs.transactions import rules as transaction_rules
 from subgraphs.users import rules as user_rules
 from wealthtech_cli import token as cli_token
 
 CASES: list[tuple[str, re.Pattern[str], str]] = [
     ("ISIN", transaction_rules._ISIN, "US0378331005"),
-    ("transaction idempotency key", transaction_rules._KEY, "key-1"),
-    ("compliance idempotency key", compliance_rules._KEY, "key-1"),
+    ("idempotency key (transactions, compliance)", validation._IDEMPOTENCY_KEY, "key-1"),
     ("REST idempotency key", rest_endpoints._KEY_TEXT, "key-1"),
     ("REST id", rest_endpoints._ID_TEXT, "usr_01"),
     ("JSON media type", rest_endpoints._JSON_MEDIA, "application/json"),

@@ -7,11 +7,11 @@ value: details and response ids are sensitive.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any
 
 from subgraphs.kit import Issues, is_id
+from subgraphs.kit.validation import IDEMPOTENCY_KEY_MAX_LENGTH, check_idempotency_key
 
 from .chain import canonical_json
 from .domain import KYC_REQUIRED_OUTCOME, ComplianceEventType, ComplianceOutcome
@@ -30,8 +30,6 @@ __all__ = [
 
 # The same key rule as createTransaction's (subgraphs/transactions/rules.py), so a client and the
 # REST shim use one key format for both.
-IDEMPOTENCY_KEY_MAX_LENGTH = 255
-_KEY = re.compile(r"^[\x21-\x7e]+\Z")  # printable ASCII without spaces
 MAX_DETAILS_BYTES = 16 * 1024
 MAX_DETAILS_DEPTH = 16
 # GraphQL field -> (id prefix, entity): a subject id must look like its owner's ids.
@@ -93,18 +91,6 @@ def _depth(value: Any) -> int:
     if isinstance(value, list):
         return 1 + max((_depth(item) for item in value), default=0)
     return 0
-
-
-def check_idempotency_key(issues: Issues, value: str) -> str | None:
-    """Check a client's idempotency key: 1 to 255 printable ASCII characters, no spaces."""
-    # fullmatch: ``$`` alone would also accept a key ending in a newline.
-    if not 1 <= len(value) <= IDEMPOTENCY_KEY_MAX_LENGTH or not _KEY.fullmatch(value):
-        issues.add(
-            "idempotencyKey",
-            f"must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters without spaces",
-        )
-        return None
-    return value
 
 
 def check_details(issues: Issues, value: Any) -> dict[str, Any] | None:

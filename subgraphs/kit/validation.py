@@ -9,9 +9,14 @@ Services validate the whole input first, then raise once::
 
 from __future__ import annotations
 
+import re
+
 from .errors import BadUserInput, FieldIssue
 
-__all__ = ["Issues"]
+__all__ = ["IDEMPOTENCY_KEY_MAX_LENGTH", "Issues", "check_idempotency_key"]
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]+\Z")  # printable ASCII without spaces
 
 
 class Issues:
@@ -44,3 +49,18 @@ class Issues:
         """Raise :class:`BadUserInput` listing every recorded issue, if there is one."""
         if self._issues:
             raise BadUserInput(self._issues)
+
+
+def check_idempotency_key(issues: Issues, value: str) -> str | None:
+    """Check a client's idempotency key: 1 to 255 printable ASCII characters, no spaces.
+
+    One rule for every subgraph that takes such a key (transactions, compliance), so a client
+    can use the same key generator for both.
+    """
+    if not 1 <= len(value) <= IDEMPOTENCY_KEY_MAX_LENGTH or not _IDEMPOTENCY_KEY.fullmatch(value):
+        issues.add(
+            "idempotencyKey",
+            f"must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters without spaces",
+        )
+        return None
+    return value

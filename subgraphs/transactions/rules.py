@@ -13,6 +13,7 @@ import unicodedata
 from decimal import Decimal
 
 from subgraphs.kit import Issues, minor_units
+from subgraphs.kit.validation import IDEMPOTENCY_KEY_MAX_LENGTH, check_idempotency_key
 
 __all__ = [
     "IDEMPOTENCY_KEY_MAX_LENGTH",
@@ -31,14 +32,12 @@ __all__ = [
     "isin_check_digit",
 ]
 
-IDEMPOTENCY_KEY_MAX_LENGTH = 255
 REFERENCE_MAX_LENGTH = 100
 # Fund units and fractional shares go to a few decimals; prices are quoted beyond the currency's
 # minor unit (a fund priced at 1.234567 GBP). Both are bounded so the columns stay exact.
 QUANTITY_DECIMALS = 8
 PRICE_DECIMALS = 8
 _ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]\Z")
-_KEY = re.compile(r"^[\x21-\x7e]+\Z")  # printable ASCII without spaces
 
 
 def decimals_of(value: Decimal) -> int:
@@ -49,17 +48,6 @@ def decimals_of(value: Decimal) -> int:
 
 def _has_control_characters(value: str) -> bool:
     return any(unicodedata.category(char).startswith("C") for char in value)
-
-
-def check_idempotency_key(issues: Issues, value: str) -> str | None:
-    """Check a client's idempotency key: 1 to 255 printable ASCII characters, no spaces."""
-    if not 1 <= len(value) <= IDEMPOTENCY_KEY_MAX_LENGTH or not _KEY.match(value):
-        issues.add(
-            "idempotencyKey",
-            f"must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters without spaces",
-        )
-        return None
-    return value
 
 
 def check_currency(issues: Issues, value: str, field: str = "currency") -> str | None:
