@@ -11,6 +11,7 @@ import orjson
 from router.auth import SecuritySettings, load_or_create_dev_secret, mint_dev_token
 from router.execution import RequestContext
 from router.http import create_app
+from router.http.app import RouterApp
 from router.settings import RouterSettings
 from router.subgraph_client import SubgraphClient
 from router.supergraph import Supergraph
@@ -289,10 +290,10 @@ async def test_only_selected_headers_travel_to_subgraphs(
         assert context.request_id == "r-9"
 
 
-async def test_an_unexpected_failure_on_post_is_a_500_graphql_error_and_reaches_the_server(
+def _app_whose_gateway_fails(
     fleet: RunningFleet, tmp_path: Path, monkeypatch: Any
-) -> None:
-    # POST /graphql skips Starlette's error layer (RouterApp); its own guard must still answer.
+) -> tuple[RouterApp, dict[str, str]]:
+    """A router app whose gateway raises (with a card-number-like value), and admin headers."""
     from router.gateway import Gateway
 
     async def broken(*_args: Any, **_kwargs: Any) -> Any:
@@ -300,10 +301,18 @@ async def test_an_unexpected_failure_on_post_is_a_500_graphql_error_and_reaches_
 
     monkeypatch.setattr(Gateway, "execute", broken)
     security = SecuritySettings(data_dir=tmp_path)
-    supergraph = Supergraph.from_sdl(fleet.supergraph_sdl())
-    app = create_app(supergraph, RouterSettings(), security=security)
+    app = create_app(
+        Supergraph.from_sdl(fleet.supergraph_sdl()), RouterSettings(), security=security
+    )
     token = mint_dev_token(load_or_create_dev_secret(security.keys_dir), roles=["admin"])
-    headers = {"authorization": f"Bearer {token}", "content-type": JSON}
+    return app, {"authorization": f"Bearer {token}", "content-type": JSON}
+
+
+async def test_an_unexpected_failure_on_post_is_a_500_graphql_error_and_reaches_the_server(
+    fleet: RunningFleet, tmp_path: Path, monkeypatch: Any
+) -> None:
+    # POST /graphql skips Starlette's error layer (RouterApp); its own guard must still answer.
+    app, headers = _app_whose_gateway_fails(fleet, tmp_path, monkeypatch)
     async with app.router.lifespan_context(app):
         quiet = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=quiet, base_url="http://router.test") as client:
@@ -343,22 +352,12 @@ async def test_the_post_fast_path_steps_aside_for_an_apps_own_error_handler(
     from starlette.requests import Request
     from starlette.responses import PlainTextResponse
 
-    from router.gateway import Gateway
-
-    async def broken(*_args: Any, **_kwargs: Any) -> Any:
-        raise RuntimeError("unexpected")
-
-    monkeypatch.setattr(Gateway, "execute", broken)
-    security = SecuritySettings(data_dir=tmp_path)
-    supergraph = Supergraph.from_sdl(fleet.supergraph_sdl())
-    app = create_app(supergraph, RouterSettings(), security=security)
+    app, headers = _app_whose_gateway_fails(fleet, tmp_path, monkeypatch)
 
     async def handler(_request: Request, _exc: Exception) -> PlainTextResponse:
         return PlainTextResponse("handled by the app", status_code=503)
 
     app.add_exception_handler(Exception, handler)
-    token = mint_dev_token(load_or_create_dev_secret(security.keys_dir), roles=["admin"])
-    headers = {"authorization": f"Bearer {token}", "content-type": JSON}
     async with app.router.lifespan_context(app):
         quiet = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=quiet, base_url="http://router.test") as client:
