@@ -55,10 +55,12 @@ __all__ = [
     "INTERNAL_TOKEN_AUDIENCE",
     "INTERNAL_TOKEN_HEADER",
     "INTERNAL_TOKEN_ISSUER",
+    "REQUEST_ID_HEADER",
     "InternalTokenMinter",
     "InvalidInternalToken",
     "Principal",
     "internal_key_id",
+    "is_valid_request_id",
     "load_or_create_dev_keypair",
     "load_private_key",
     "load_public_keys",
@@ -70,6 +72,10 @@ __all__ = [
 INTERNAL_TOKEN_ISSUER = "wealthtech-router"  # noqa: S105
 INTERNAL_TOKEN_AUDIENCE = "wealthtech-subgraph"  # noqa: S105
 INTERNAL_TOKEN_HEADER = "X-Internal-Token"  # noqa: S105
+# The request id travels beside the token (the router reuses one token per caller): what the
+# router sends, and all a subgraph accepts as an id, is 1-128 of these characters.
+REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 DEV_PRIVATE_KEY_FILE = "internal-token.pem"
 DEV_PUBLIC_KEY_FILE = "internal-token.pub.pem"
 
@@ -115,6 +121,11 @@ class Principal:
 
 
 # -- keys ------------------------------------------------------------------------------------
+
+
+def is_valid_request_id(value: str | None) -> bool:
+    """Whether ``value`` is a request id the router would send (safe to log and to record)."""
+    return value is not None and _REQUEST_ID.fullmatch(value) is not None
 
 
 def internal_key_id(public_key: Ed25519PublicKey) -> str:

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crypto import is_valid_request_id
 from router.auth.internal import InternalTokenSigner
 from router.auth.verifier import AuthenticationError, Caller, TokenVerifier
 from router.http.protocol import (
@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 CALLER_STATE_KEY = "caller"
 INTERNAL_TOKEN = b"x-internal-token"
 REQUEST_ID = b"x-request-id"
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NO_QUERY_PARAMS = QueryParams(b"")
 
@@ -179,7 +178,7 @@ class SecurityMiddleware:
         incoming = headers.get("x-request-id")
         request_id = (
             incoming
-            if incoming is not None and _VALID_REQUEST_ID.fullmatch(incoming)
+            if incoming is not None and is_valid_request_id(incoming)
             else os.urandom(16).hex()  # as random as a uuid4, and a quarter of its cost
         )
         token = self._signer.mint(caller)

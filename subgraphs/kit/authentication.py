@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -35,10 +34,12 @@ from fastapi.responses import JSONResponse
 
 from crypto import (
     INTERNAL_TOKEN_HEADER,
+    REQUEST_ID_HEADER,
     InvalidInternalToken,
     KeyConfigurationError,
     Principal,
     internal_key_id,
+    is_valid_request_id,
     load_or_create_dev_keypair,
     load_private_key,
     load_public_keys,
@@ -60,9 +61,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 UNAUTHENTICATED_MESSAGE = "A valid internal token is required (X-Internal-Token)."
-REQUEST_ID_HEADER = "X-Request-Id"
-# What the router itself sends (router/security/middleware.py): anything else is not an id.
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -146,7 +144,7 @@ def authenticate(request: Request) -> Caller:
         # The router's tokens name the caller, not the request (it reuses one per caller for
         # a while, ADR 0013): the request id comes beside the token, for the access audit.
         request_id = request.headers.get(REQUEST_ID_HEADER)
-        if request_id is not None and _VALID_REQUEST_ID.fullmatch(request_id):
+        if is_valid_request_id(request_id):
             principal = dataclasses.replace(principal, request_id=request_id)
     return Caller(principal, token)
 

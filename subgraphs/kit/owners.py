@@ -21,9 +21,8 @@ from typing import Any
 
 import httpx
 
-from crypto import INTERNAL_TOKEN_HEADER
+from crypto import INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER
 
-from .authentication import REQUEST_ID_HEADER
 from .authorization import Forbidden, Unauthenticated
 from .errors import BadUserInput, DependencyUnavailable, RuleViolation
 
