@@ -7,9 +7,11 @@ Subgraph URLs are taken from the supergraph file (``@join__graph(url:)``), unles
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -33,6 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=settings.workers,
+        help="router processes on one socket (ROUTER_WORKERS; default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         supergraph = load_supergraph(args.supergraph)
@@ -52,18 +60,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         # algorithms): messages name the setting, never a secret.
         print(f"error: router settings: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": False,
         # Nothing in the router reads the client's address, so X-Forwarded-* rewriting is work
         # for nothing on every request; and the response does not advertise the server software.
-        proxy_headers=False,
-        server_header=False,
-    )
+        "proxy_headers": False,
+        "server_header": False,
+    }
+    if args.workers <= 1:
+        uvicorn.run(app, **options)
+        return 0
+    # Several processes on one socket: the app above was built once here so that a bad setting
+    # fails before any worker starts and development keys exist before the workers read them;
+    # each worker builds its own from the same environment (uvicorn needs an import string).
+    os.environ["ROUTER_SUPERGRAPH_PATH"] = str(args.supergraph.resolve())
+    del app
+    uvicorn.run("router.__main__:worker_app", factory=True, workers=args.workers, **options)
     return 0
+
+
+def worker_app() -> Any:
+    """Build the app of one worker process (``--workers``) from the environment."""
+    settings = RouterSettings()
+    return create_app(load_supergraph(settings.supergraph_path), settings, freeze_gc=True)
 
 
 if __name__ == "__main__":

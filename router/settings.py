@@ -29,6 +29,9 @@ class RouterSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 4000
+    # Router processes serving one socket (python -m router --workers); replicas on several
+    # machines are the same processes behind a load balancer.
+    workers: int = Field(default=1, ge=1)
     supergraph_path: Path = Path("schema/supergraph.graphql")
     # Timeouts towards subgraphs, in seconds. The read timeout bounds one subgraph response, not a
     # whole client request (a plan may call several subgraphs one after another).

@@ -8,11 +8,13 @@ Everything with a lifetime is built in the lifespan, never at import time: the d
 development keys), and the HTTP client for owner checks. They live on one typed
 :class:`SubgraphState` at ``app.state.subgraph``.
 
-Each request gets one database session from :func:`unit_of_work`: it commits when the operation
-reported no error and rolls back otherwise, before the response is sent (``scope="function"``),
-so services never commit and a refused mutation leaves nothing behind. The same unit of work
-writes the operation's DATA_ACCESS audit event (:mod:`.audit`): in the request's transaction when
-it commits, in a transaction of its own when the request rolls back.
+Each request gets one database session from its unit of work (:mod:`.unit_of_work`): it commits
+when the operation reported no error and rolls back otherwise, before the response is sent, so
+services never commit and a refused mutation leaves nothing behind; the same unit of work writes
+the operation's DATA_ACCESS audit event (:mod:`.audit`).
+
+``POST /graphql`` with a JSON body (every request the router sends) takes a lean ASGI path
+(:mod:`.graphql_http`, ADR 0018); the FastAPI route below serves every other form of request.
 """
 
 from __future__ import annotations
@@ -23,114 +25,41 @@ import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.fastapi import GraphQLRouter
 
 from crypto import EncryptionServices
 
-from .audit import (
-    AuditRelay,
-    AuditSink,
-    LogOnlySink,
-    OutboxSink,
-    data_access_event,
-    outbox_exists,
-)
+from .audit import AuditRelay, AuditSink, LogOnlySink, OutboxSink, outbox_exists
 from .authentication import (
     AuthenticationFailed,
     Caller,
-    InternalTokenKeys,
     authenticate,
     load_internal_token_keys,
     unauthenticated_response,
 )
-from .context import RequestTransaction, SubgraphContext
+from .context import SubgraphContext
 from .database import Database
+from .graphql_http import SubgraphApp, build_context
 from .keys import load_encryption_services
 from .migrations import upgrade
 from .owners import OwnerClient
 from .schema import SubgraphSchema
 from .settings import SubgraphSettings
+from .state import SubgraphState, get_state
+from .unit_of_work import UnitOfWork, unit_of_work
 
 __all__ = ["SubgraphState", "UnitOfWork", "create_app", "get_state", "unit_of_work"]
 
 log = logging.getLogger(__name__)
 # How long shutdown waits for the audit relay to finish its round before cancelling it.
 RELAY_STOP_SECONDS = 10.0
-
-
-@dataclass
-class SubgraphState:
-    """What a running subgraph holds for its whole life."""
-
-    settings: SubgraphSettings
-    database: Database
-    encryption_services: EncryptionServices
-    http: httpx.AsyncClient
-    owners: dict[str, OwnerClient]
-    internal_token_keys: InternalTokenKeys
-    audit_sink: AuditSink
-    audit_relay: AuditRelay | None
-
-
-@dataclass
-class UnitOfWork:
-    """One request's session and the flag that decides commit or rollback."""
-
-    session: AsyncSession
-    transaction: RequestTransaction
-    context: SubgraphContext | None = None
-
-
-def get_state(request: Request) -> SubgraphState:
-    """Return the running subgraph's state (FastAPI dependency)."""
-    state: SubgraphState = request.app.state.subgraph
-    return state
-
-
-async def unit_of_work(
-    state: Annotated[SubgraphState, Depends(get_state)],
-) -> AsyncIterator[UnitOfWork]:
-    """Yield the request's session; commit if the operation succeeded, else roll back."""
-    async with state.database.session() as session:
-        work = UnitOfWork(session, RequestTransaction())
-        try:
-            yield work
-        except BaseException:
-            await session.rollback()
-            raise
-        context = work.context
-        event = (
-            data_access_event(
-                state.settings.subgraph,
-                context.principal,
-                context.encryption.accessed if context.encryption is not None else (),
-            )
-            if context is not None
-            else None
-        )
-        if work.transaction.failed:
-            await session.rollback()
-            if event is not None:
-                # The response may still carry what was decrypted: the event must outlive the
-                # rollback, so it gets a transaction of its own.
-                async with state.database.session() as audit_session:
-                    await state.audit_sink.record(audit_session, event, state.encryption_services)
-                    await audit_session.commit()
-        else:
-            if event is not None:
-                await state.audit_sink.record(session, event, state.encryption_services)
-            await session.commit()
-        if event is not None and state.audit_relay is not None:
-            state.audit_relay.wake()
 
 
 def create_app(
@@ -226,21 +155,9 @@ def create_app(
         work: Annotated[UnitOfWork, Depends(unit_of_work, scope="function")],
         state: Annotated[SubgraphState, Depends(get_state)],
     ) -> SubgraphContext:
-        context = SubgraphContext(
-            session=work.session,
-            encryption_services=state.encryption_services,
-            settings=state.settings,
-            transaction=work.transaction,
-            owners={
-                name: owner.with_token(caller.token, caller.principal.request_id)
-                for name, owner in state.owners.items()
-            },
-            principal=caller.principal,
-        )
-        work.context = context
-        return context
+        return build_context(state, caller, work)
 
-    app = FastAPI(
+    app = SubgraphApp(
         title=f"{settings.subgraph} subgraph",
         lifespan=lifespan,
         docs_url=None,
@@ -251,6 +168,7 @@ def create_app(
         schema, context_getter=context_getter, graphql_ide=None
     )
     app.include_router(graphql, prefix="/graphql")
+    app.graphql_schema = schema  # POST /graphql (JSON) takes the lean path (graphql_http.py)
     app.add_exception_handler(AuthenticationFailed, unauthenticated_response)
 
     @app.get("/healthz")

@@ -56,11 +56,15 @@ __all__ = [
     "authenticate",
     "load_internal_token_keys",
     "unauthenticated_response",
+    "verify_caller",
 ]
 
 log = logging.getLogger(__name__)
 
 UNAUTHENTICATED_MESSAGE = "A valid internal token is required (X-Internal-Token)."
+UNAUTHENTICATED_ERRORS = {
+    "errors": [{"message": UNAUTHENTICATED_MESSAGE, "extensions": {"code": "UNAUTHENTICATED"}}]
+}
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,16 @@ def load_internal_token_keys(settings: SubgraphSettings) -> InternalTokenKeys:
 def authenticate(request: Request) -> Caller:
     """FastAPI dependency: verify the request's internal token or refuse it (401)."""
     keys: InternalTokenKeys = request.app.state.subgraph.internal_token_keys
-    token = request.headers.get(INTERNAL_TOKEN_HEADER)
+    return verify_caller(
+        keys, request.headers.get(INTERNAL_TOKEN_HEADER), request.headers.get(REQUEST_ID_HEADER)
+    )
+
+
+def verify_caller(keys: InternalTokenKeys, token: str | None, request_id: str | None) -> Caller:
+    """Verify an internal token (and the ``X-Request-Id`` beside it) or raise AuthenticationFailed.
+
+    Shared by both HTTP paths of ``/graphql``: the lean ``POST`` endpoint and FastAPI's.
+    """
     try:
         principal = verify_internal_token(token, keys.public_keys)
     except InvalidInternalToken as exc:
@@ -140,23 +153,15 @@ def authenticate(request: Request) -> Caller:
         log.info("internal token refused: %s", exc.reason)
         raise AuthenticationFailed from exc
     assert token is not None  # verify_internal_token refuses a missing token
-    if principal.request_id is None:
+    if principal.request_id is None and is_valid_request_id(request_id):
         # The router's tokens name the caller, not the request (it reuses one per caller for
         # a while, ADR 0013): the request id comes beside the token, for the access audit.
-        request_id = request.headers.get(REQUEST_ID_HEADER)
-        if is_valid_request_id(request_id):
-            principal = dataclasses.replace(principal, request_id=request_id)
+        principal = dataclasses.replace(principal, request_id=request_id)
     return Caller(principal, token)
 
 
 def unauthenticated_response(_request: Request, _exc: Exception) -> JSONResponse:
     """Answer 401 with a GraphQL error body with ``extensions.code`` ``UNAUTHENTICATED``."""
     return JSONResponse(
-        {
-            "errors": [
-                {"message": UNAUTHENTICATED_MESSAGE, "extensions": {"code": "UNAUTHENTICATED"}}
-            ]
-        },
-        status_code=401,
-        headers={"WWW-Authenticate": INTERNAL_TOKEN_HEADER},
+        UNAUTHENTICATED_ERRORS, status_code=401, headers={"WWW-Authenticate": INTERNAL_TOKEN_HEADER}
     )

@@ -2,7 +2,10 @@
 
 Commands:
 
-* ``serve`` (default): run the service with uvicorn on the configured host and port;
+* ``serve [--workers N]`` (default): run the service with uvicorn on the configured host and
+  port; with several workers (``--workers`` or ``<PREFIX>_WORKERS``) uvicorn runs N processes on
+  one socket, after this process has applied the migrations and made the development keys once
+  (so the workers neither race on them nor each migrate);
 * ``migrate``: apply pending Alembic migrations to the configured database and exit;
 * ``revision -m MESSAGE [--autogenerate]``: create a migration file (for developers);
 * ``print-sdl`` (also ``--print-sdl``): print the subgraph SDL;
@@ -12,9 +15,11 @@ Commands:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from fastapi import FastAPI
@@ -41,7 +46,10 @@ def run_cli(
         args[0] = "print-sdl"
     parser = argparse.ArgumentParser(prog="subgraph")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("serve", help="run the service (default)")
+    serve = commands.add_parser("serve", help="run the service (default)")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="processes on one socket (<PREFIX>_WORKERS)"
+    )
     commands.add_parser("migrate", help="apply pending migrations and exit")
     revision = commands.add_parser("revision", help="create a migration file")
     revision.add_argument("-m", "--message", required=True)
@@ -68,5 +76,48 @@ def run_cli(
 
     import uvicorn  # imported late: the other commands do not need a server
 
-    uvicorn.run(app_factory(settings), host=settings.host, port=settings.port)
+    workers = getattr(options, "workers", None) or settings.workers
+    if workers <= 1:
+        uvicorn.run(
+            app_factory(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            **SERVER_OPTIONS,
+        )
+        return 0
+    _prepare_for_workers(settings, migrations_dir)
+    # Each worker builds its own app from the same environment (uvicorn needs an import string).
+    uvicorn.run(
+        f"{app_factory.__module__}:{app_factory.__qualname__}",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        **SERVER_OPTIONS,
+    )
     return 0
+
+
+# Nothing in a subgraph reads the client's address (X-Forwarded-* rewriting is work for nothing
+# on every request), and every request is already in the router's log: no access log line each.
+SERVER_OPTIONS: dict[str, Any] = {
+    "access_log": False,
+    "proxy_headers": False,
+    "server_header": False,
+}
+
+
+def _prepare_for_workers(settings: SubgraphSettings, migrations_dir: Path) -> None:
+    """Do once, before the workers start, what each would otherwise do (and race on)."""
+    from .authentication import load_internal_token_keys
+    from .keys import load_encryption_services
+
+    if settings.migrate_on_startup:
+        upgrade_sync(settings.resolved_database_url(), migrations_dir)
+        os.environ[f"{settings.env_name}_MIGRATE_ON_STARTUP"] = "false"
+    load_encryption_services(
+        subgraph=settings.subgraph, env_name=settings.env_name, keys_dir=settings.keys_dir
+    )
+    load_internal_token_keys(settings)

@@ -7,7 +7,11 @@ shared scalars, and installs the two extensions every subgraph needs, in this or
    ``info.context.encryption``; on the way out it scrubs handled plaintexts from error messages;
 2. :class:`~subgraphs.kit.graphql_errors.ErrorRenderingExtension`: renders expected errors with
    ``extensions.code``, masks the rest, and marks the request's transaction failed. It exits
-   before (1), so (1) scrubs the final messages.
+   before (1), so (1) scrubs the final messages;
+3. (the subgraph's own extensions, if any);
+4. :class:`~subgraphs.kit.document_cache.DocumentCacheExtension`, last, so that it sees the
+   validation rules every other extension has set: each distinct operation text is parsed and
+   validated once per schema.
 
 ``export_sdl`` returns exactly what ``{ _service { sdl } }`` serves; ``schema/<subgraph>.graphql``
 holds it and a test fails when the file is stale (``python -m subgraphs.<name> write-sdl``).
@@ -28,6 +32,7 @@ from strawberry.types import ExecutionContext
 
 from crypto import EncryptionSessionExtension
 
+from .document_cache import DocumentCache, DocumentCacheExtension
 from .graphql_errors import ErrorRenderingExtension, log_errors
 from .scalars import SCALAR_MAP
 
@@ -50,6 +55,9 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 class SubgraphSchema(strawberry.federation.Schema):
     """A federation schema whose error log never contains input values or exception messages."""
 
+    # The parsed and validated operations of this schema (create_schema sets it).
+    document_cache: DocumentCache | None = None
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -64,14 +72,22 @@ def create_schema(
     extensions: Iterable[type[SchemaExtension]] = (),
 ) -> SubgraphSchema:
     """Build a subgraph schema with the kit's federation version, scalars and extensions."""
-    return SubgraphSchema(
+    documents = DocumentCache()
+    schema = SubgraphSchema(
         query=query,
         mutation=mutation,
         types=list(types),
-        extensions=[EncryptionSessionExtension, ErrorRenderingExtension, *extensions],
+        extensions=[
+            EncryptionSessionExtension,
+            ErrorRenderingExtension,
+            *extensions,
+            lambda: DocumentCacheExtension(cache=documents),
+        ],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         federation_version=FEDERATION_VERSION,
     )
+    schema.document_cache = documents
+    return schema
 
 
 def export_sdl(schema: Any) -> str:

@@ -42,6 +42,12 @@ class SubgraphSettings(BaseSettings):
             model_config = SettingsConfigDict(env_prefix="USERS_")
             subgraph: ClassVar[str] = "users"
             port: int = 4001
+    log_level: str = Field(
+        default="info", description="uvicorn's log level (critical, error, warning, info, debug)."
+    )
+    workers: int = Field(
+        default=1, ge=1, description="Processes serving the subgraph on one socket (serve)."
+    )
     """
 
     model_config = SettingsConfigDict(
@@ -60,6 +66,12 @@ class SubgraphSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 4001
+    log_level: str = Field(
+        default="info", description="uvicorn's log level (critical, error, warning, info, debug)."
+    )
+    workers: int = Field(
+        default=1, ge=1, description="Processes serving the subgraph on one socket (serve)."
+    )
     migrate_on_startup: bool = Field(
         default=True, description="Apply pending Alembic migrations when the service starts."
     )
