@@ -19,6 +19,8 @@ from tests.conftest import node_tools_dir
 from tests.router.auth_support import client_headers, security_settings
 from tests.router.hive_gateway import RunningHive, run_hive_gateway
 from tests.router.standins import RunningFleet, serve_in_thread
+from tests.router.standins import schemas as standin_schemas
+from tests.router.subgraph_validity import validate_app_requests
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +63,8 @@ async def ours(fleet: RunningFleet, tmp_path: Path) -> AsyncIterator[httpx.Async
         Supergraph.from_sdl(fleet.supergraph_sdl()), RouterSettings(), security=security
     )
     async with app.router.lifespan_context(app):
+        # every subgraph operation our router sends is checked against that subgraph's schema
+        validate_app_requests(app, {n: s._schema for n, s in standin_schemas().items()})
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport,

@@ -25,6 +25,7 @@ from tests.router.differential.harness import Operation, assert_equivalent, run_
 from tests.router.differential.scenario_server import serve_scenario
 from tests.router.engine.subgraph_kit import FIXTURES
 from tests.router.hive_gateway import RunningHive, run_hive_gateway
+from tests.router.subgraph_validity import validate_app_requests
 
 SCENARIOS: dict[str, list[Any]] = {  # Operation, or pytest.param(Operation, marks=...)
     "shop": [
@@ -161,6 +162,8 @@ async def test_same_response_as_hive_gateway(
         ) as ours,
         httpx.AsyncClient(base_url=hive.url.removesuffix("/graphql"), timeout=30) as reference,
     ):
+        # every subgraph operation our router sends is checked against that subgraph's schema
+        validate_app_requests(app, {n: s.schema for n, s in _subgraphs(scenario).items()})
         mine, theirs = await run_both(operation, ours, reference)
     assert theirs.status in (200, 400)  # the reference itself answered, not a crash
     assert_equivalent(mine, theirs)

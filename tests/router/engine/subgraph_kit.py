@@ -3,7 +3,9 @@
 A `TestSubgraph` is a graphql-core schema built from a federation subgraph SDL (the same SDL that
 was composed into the fixture supergraph), with `_service`, `_entities` and `_Any` added and real
 resolvers over in-memory dicts. `InProcessTransport` serves them to the router's executor and
-records every request, so tests can count fetches; a subgraph can be marked down.
+records every request, so tests can count fetches; a subgraph can be marked down. It also checks
+each request against the subgraph's own schema (tests/router/subgraph_validity.py): an operation
+the subgraph would refuse fails the test that caused it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from graphql import (
 
 from router.execution import RequestContext, SubgraphUnavailable
 from router.supergraph import Supergraph
+from tests.router.subgraph_validity import check_operation
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -87,6 +90,8 @@ class TestSubgraph:
     sdl: str
     resolvers: Mapping[str, Mapping[str, Resolver]] = field(default_factory=dict)
     entities: Mapping[str, EntityResolver] = field(default_factory=dict)
+    # used for every field without its own resolver (graphql-core's reads dict keys)
+    field_resolver: Resolver | None = None
 
     def __post_init__(self) -> None:
         self.schema = build_ast_schema(
@@ -122,6 +127,7 @@ class TestSubgraph:
             payload["query"],
             variable_values=payload.get("variables"),
             operation_name=payload.get("operationName"),
+            field_resolver=self.field_resolver,
         )
         return result.formatted
 
@@ -140,6 +146,7 @@ class InProcessTransport:
         self.requests.append((subgraph, payload))
         if subgraph in self.down:
             raise SubgraphUnavailable(subgraph, "connection refused")
+        check_operation(subgraph, self.subgraphs[subgraph].schema, payload)
         return await self.subgraphs[subgraph].execute(payload)
 
     def count(self, subgraph: str, entities_only: bool = False) -> int:
