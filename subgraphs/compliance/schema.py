@@ -148,7 +148,7 @@ class User:
         first: int | None = 20,
         after: str | None = None,
         event_type: ComplianceEventType | None = None,
-    ) -> Connection[ComplianceLog]:
+    ) -> Connection[ComplianceLog] | None:
         return await _contributed_logs(
             info, load_pages_by_user, str(self.id), first, after, event_type
         )
@@ -156,7 +156,7 @@ class User:
     @strawberry.field(
         description="Derived from the user's latest KYC event; NOT_STARTED if there is none."
     )
-    async def kyc_status(self, info: Info[SubgraphContext, Any]) -> KycStatus:
+    async def kyc_status(self, info: Info[SubgraphContext, Any]) -> KycStatus | None:
         _service(info).authorize_kyc_status(str(self.id))
         status: KycStatus = await info.context.loaders.get(load_kyc_statuses).load(str(self.id))
         return status
@@ -179,7 +179,7 @@ class InvestmentAccount:
         first: int | None = 20,
         after: str | None = None,
         event_type: ComplianceEventType | None = None,
-    ) -> Connection[ComplianceLog]:
+    ) -> Connection[ComplianceLog] | None:
         return await _contributed_logs(
             info, load_pages_by_account, str(self.id), first, after, event_type
         )
@@ -202,7 +202,7 @@ class Transaction:
         first: int | None = 20,
         after: str | None = None,
         event_type: ComplianceEventType | None = None,
-    ) -> Connection[ComplianceLog]:
+    ) -> Connection[ComplianceLog] | None:
         return await _contributed_logs(
             info, load_pages_by_transaction, str(self.id), first, after, event_type
         )

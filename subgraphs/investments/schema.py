@@ -130,7 +130,7 @@ class User:
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         filter: UserInvestmentAccountsFilter | None = None,
-    ) -> Connection[InvestmentAccount]:
+    ) -> Connection[InvestmentAccount] | None:
         # Refuse bad arguments here, so the error belongs to this field and not to the batch.
         check_page_size(first)
         if after is not None:
@@ -198,7 +198,7 @@ class InvestmentAccount:
         return cls.from_row(row)
 
     @strawberry.field(description="The account holder.")
-    def user(self) -> User:
+    def user(self) -> User | None:
         return User(id=self.user_id)
 
     @strawberry.field(

@@ -246,7 +246,7 @@ class User:
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         filter: TransactionFilter | None = None,
-    ) -> Connection[Transaction]:
+    ) -> Connection[Transaction] | None:
         _service(info).authorize_user_transactions(str(self.id))
         key = _child_key(str(self.id), first, after, filter)
         page = await info.context.loaders.get(load_user_pages).load(key)
@@ -274,7 +274,7 @@ class InvestmentAccount:
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         filter: TransactionFilter | None = None,
-    ) -> Connection[Transaction]:
+    ) -> Connection[Transaction] | None:
         visible = await info.context.loaders.get(load_account_access).load(str(self.id))
         key = _child_key(str(self.id), first, after, filter)
         if not visible:
@@ -293,7 +293,7 @@ class InvestmentAccount:
         requires=["currency"],
         description="Settled inflows minus settled outflows (charges included). Exact.",
     )
-    async def cash_balance(self, info: Info[SubgraphContext, Any]) -> MoneyType:
+    async def cash_balance(self, info: Info[SubgraphContext, Any]) -> MoneyType | None:
         cash = await self._cash(info)
         return MoneyType.from_money(cash.position(self.currency or None).cash_balance)
 
@@ -302,7 +302,7 @@ class InvestmentAccount:
         description="The cash balance minus pending outflows and pending charges: what a "
         "withdrawal or a buy may use. Exact.",
     )
-    async def available_cash(self, info: Info[SubgraphContext, Any]) -> MoneyType:
+    async def available_cash(self, info: Info[SubgraphContext, Any]) -> MoneyType | None:
         cash = await self._cash(info)
         return MoneyType.from_money(cash.position(self.currency or None).available_cash)
 
@@ -375,11 +375,11 @@ class Transaction:
         return MoneyType.from_money(Money(amount, self.row.currency))
 
     @strawberry.field(description="The account (owned by the investments subgraph).")
-    def account(self) -> InvestmentAccount:
+    def account(self) -> InvestmentAccount | None:
         return InvestmentAccount(id=self.account_id, currency=self.currency)
 
     @strawberry.field(description="The account's user (owned by the users subgraph).")
-    def user(self) -> User:
+    def user(self) -> User | None:
         return User(id=self.user_id)
 
 

@@ -271,7 +271,7 @@ async def test_amending_a_compliance_log_keeps_every_revision(api: Api) -> None:
     assert first["hash"] != second["hash"]
 
 
-async def test_a_reference_to_a_vanished_entity_nulls_up_to_a_nullable_parent(
+async def test_a_reference_to_a_vanished_entity_nulls_the_reference_only(
     api: Api, system: Any
 ) -> None:
     user = await api.create_user(firstName="Ghost")
@@ -285,12 +285,12 @@ async def test_a_reference_to_a_vanished_entity_nulls_up_to_a_nullable_parent(
     response = await api.call(query, {"account": account["id"], "user": user["id"]})
     assert response.status == 200
     # The key alone needs no users fetch; a field of the vanished user does, and the users
-    # subgraph answers null for it: User.firstName is non-null, and so is InvestmentAccount.user,
-    # so the null reaches the nullable root field.
+    # subgraph answers null for it: User.firstName is non-null, so the null reaches
+    # InvestmentAccount.user, nullable because it points at another subgraph's entity.
     assert response.data == {
         "user": None,
         "investmentAccount": {"id": account["id"], "user": {"id": user["id"]}},
-        "withName": None,
+        "withName": {"id": account["id"], "user": None},
     }
     assert response.errors
     assert all(error["path"][0] == "withName" for error in response.errors)
@@ -516,7 +516,8 @@ async def test_subgraph_errors_keep_their_code_and_get_client_paths(api: Api) ->
     assert error["extensions"]["field"] == "userId"
 
     # An error raised in the transactions subgraph, three hops below the root, is reported at the
-    # client's path; the non-null connection nulls its nullable parent, the list item.
+    # client's path; the connections are contributed fields, nullable, so each error nulls only
+    # its own field and the rest of the user stays.
     nested = await api.call(
         """query Nested($id: ID!) {
           user(id: $id) {
@@ -528,7 +529,13 @@ async def test_subgraph_errors_keep_their_code_and_get_client_paths(api: Api) ->
         {"id": user["id"]},
     )
     assert nested.status == 200
-    assert nested.data == {"user": None}
+    assert nested.data == {
+        "user": {
+            "id": user["id"],
+            "investmentAccounts": {"nodes": [{"id": account["id"], "transactions": None}]},
+            "complianceLogs": None,
+        }
+    }
     by_path = {tuple(e["path"]): e for e in nested.errors}
     transactions_error = by_path[("user", "investmentAccounts", "nodes", 0, "transactions")]
     assert transactions_error["extensions"]["code"] == "BAD_USER_INPUT"

@@ -35,4 +35,4 @@ def test_users_and_investments_compose_with_the_reference_composer() -> None:
     public = result["publicSdl"]
     # User gained the contributed field; the account points back at its User.
     assert "investmentAccounts(first: Int = 20" in public
-    assert "user: User!" in public
+    assert "user: User\n" in public

@@ -26,8 +26,8 @@ def test_sdl_declares_the_entity_and_contributed_fields() -> None:
     assert 'type InvestmentAccount @key(fields: "id")' in sdl
     assert 'type User @key(fields: "id")' in sdl
     assert "currency: String! @external" in sdl
-    assert 'cashBalance: Money! @requires(fields: "currency")' in sdl
-    assert 'availableCash: Money! @requires(fields: "currency")' in sdl
+    assert 'cashBalance: Money @requires(fields: "currency")' in sdl
+    assert 'availableCash: Money @requires(fields: "currency")' in sdl
 
 
 async def test_service_sdl_field_serves_the_exported_sdl(client: httpx.AsyncClient) -> None:
