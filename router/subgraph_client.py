@@ -6,12 +6,18 @@ others of connections. Each response body is decoded exactly once (orjson) and h
 executor as a dict. httpx's exceptions never leave this module: they become ``SubgraphUnavailable``
 (``raise ... from exc``), whose reason names the failure but never carries the request's
 variables, which may be sensitive.
+
+Every fetch runs under its subgraph's ``SubgraphPolicy`` (router/resilience.py, ADR 0023): a
+circuit breaker that refuses fetches at once while the subgraph is known to be down, a bound on
+fetches in flight, a whole-fetch timeout over connect and read timeouts, and a bounded retry with
+jitter for queries whose failure reached no resolver. A mutation is sent at most once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -19,11 +25,36 @@ import orjson
 
 from router._http11 import IDEMPOTENT, Http11Transport
 from router.execution import RequestContext, SubgraphUnavailable
+from router.resilience import (
+    BreakerSnapshot,
+    CircuitBreaker,
+    StateListener,
+    SubgraphPolicy,
+    retry_delay,
+)
 
 _HEADERS = [
     ("accept", "application/graphql-response+json, application/json;q=0.9"),
     ("content-type", "application/json"),
 ]
+
+
+class _Retryable(SubgraphUnavailable):
+    """A failure that reached no resolver: a query may be sent again."""
+
+
+# Gateways in front of a subgraph answer these while it restarts; nothing was executed.
+_RETRYABLE_STATUSES = frozenset({502, 503, 504})
+
+
+@dataclass(slots=True)
+class _Guard:
+    """What protects one subgraph: its policy, breaker, concurrency slots and timeouts."""
+
+    policy: SubgraphPolicy
+    breaker: CircuitBreaker
+    slots: asyncio.Semaphore
+    timeout: dict[str, float | None]
 
 
 class _NoCookies(httpx.Cookies):
@@ -70,7 +101,14 @@ class SubgraphClient:
         max_connections: int = 100,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
         lean_http: bool = True,
+        policy: SubgraphPolicy | None = None,
+        policies: Mapping[str, SubgraphPolicy] | None = None,
     ) -> None:
+        """Build one pooled client, breaker and concurrency bound per subgraph.
+
+        ``policy`` applies to every subgraph not named in ``policies``; without it, one is built
+        from ``connect_timeout`` and ``read_timeout`` with the other defaults.
+        """
         self._urls = dict(urls)
         # Parsed once: httpx would otherwise parse the URL string again on every request.
         self._parsed_urls = {name: httpx.URL(url) for name, url in self._urls.items()}
@@ -78,7 +116,24 @@ class SubgraphClient:
             name: [("host", url.netloc.decode("ascii")), *_HEADERS]
             for name, url in self._parsed_urls.items()
         }
-        timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        default = policy or SubgraphPolicy(
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            fetch_timeout=max(15.0, connect_timeout + read_timeout),
+        )
+        self._listeners: list[StateListener] = []
+        self._guards: dict[str, _Guard] = {}
+        for name in self._urls:
+            chosen = (policies or {}).get(name, default)
+            timeout = httpx.Timeout(chosen.read_timeout, connect=chosen.connect_timeout)
+            self._guards[name] = _Guard(
+                policy=chosen,
+                breaker=CircuitBreaker(name, chosen, listeners=self._listeners),
+                slots=asyncio.Semaphore(chosen.max_concurrency),
+                # Requests are built here rather than by client.post(): merging client defaults
+                # into every request was a measurable share of a subgraph call.
+                timeout=timeout.as_dict(),
+            )
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
@@ -88,13 +143,31 @@ class SubgraphClient:
                 transports.setdefault(name, Http11Transport(max_connections=max_connections))
         self._clients = {
             name: _SubgraphHTTPClient(
-                timeout=timeout, limits=limits, transport=transports.get(name)
+                timeout=httpx.Timeout(
+                    self._guards[name].policy.read_timeout,
+                    connect=self._guards[name].policy.connect_timeout,
+                ),
+                limits=limits,
+                transport=transports.get(name),
             )
             for name in self._urls
         }
-        # Requests are built here rather than by client.post(): merging client defaults into
-        # every request was a measurable share of a subgraph call.
-        self._timeout = timeout.as_dict()
+
+    def add_breaker_listener(self, listener: StateListener) -> None:
+        """Call ``listener(subgraph, old, new)`` on every circuit breaker state change.
+
+        The hook for metrics and alerts: it runs on the event loop, inside the fetch that caused
+        the change, so it must be quick and must not block (exceptions are logged and ignored).
+        """
+        self._listeners.append(listener)
+
+    def breakers(self) -> dict[str, BreakerSnapshot]:
+        """Return the state and counters of every subgraph's circuit breaker, by name."""
+        return {name: guard.breaker.snapshot() for name, guard in self._guards.items()}
+
+    def policy(self, subgraph: str) -> SubgraphPolicy:
+        """Return the policy that applies to ``subgraph``."""
+        return self._guards[subgraph].policy
 
     @property
     def urls(self) -> Mapping[str, str]:
@@ -114,7 +187,7 @@ class SubgraphClient:
             headers = dict(context.headers)
             if context.request_id is not None:
                 headers["x-request-id"] = context.request_id
-        return await self._post(
+        return await self._guarded(
             subgraph, orjson.dumps(payload), headers, idempotent=_is_query(payload.get("query"))
         )
 
@@ -122,18 +195,81 @@ class SubgraphClient:
         """Close every connection pool."""
         await asyncio.gather(*(client.aclose() for client in self._clients.values()))
 
-    async def _post(
+    async def _guarded(
         self,
         subgraph: str,
         content: bytes,
         headers: dict[str, str] | None,
         *,
-        idempotent: bool = False,
+        idempotent: bool,
     ) -> dict[str, Any]:
+        """Send under the subgraph's breaker, concurrency bound, fetch timeout and retry rule."""
         try:
-            client = self._clients[subgraph]
+            guard = self._guards[subgraph]
         except KeyError:
             raise SubgraphUnavailable(subgraph, "unknown subgraph") from None
+        breaker, policy = guard.breaker, guard.policy
+        if not breaker.acquire():
+            # Checked before queueing too: while open, a fetch costs no wait and no connect.
+            raise _circuit_open(subgraph, breaker)
+        breaker.release()
+        waiting = True  # for a concurrency slot (else: sending or pausing between attempts)
+        outcome_pending = False  # the breaker let a fetch through and waits for its outcome
+        try:
+            async with asyncio.timeout(policy.fetch_timeout), guard.slots:
+                waiting = False
+                attempt = 0
+                while True:
+                    if not breaker.acquire():
+                        raise _circuit_open(subgraph, breaker)
+                    outcome_pending = True
+                    try:
+                        body = await self._post(
+                            subgraph, guard, content, headers, idempotent=idempotent
+                        )
+                    except SubgraphUnavailable as exc:
+                        outcome_pending = False
+                        breaker.record_failure()
+                        retry = (
+                            idempotent
+                            and isinstance(exc, _Retryable)
+                            and attempt < policy.retry_attempts
+                        )
+                        if not retry:
+                            raise
+                        attempt += 1
+                        await asyncio.sleep(retry_delay(policy, attempt))
+                        continue
+                    outcome_pending = False
+                    breaker.record_success()
+                    return body
+        except TimeoutError:
+            if outcome_pending:
+                breaker.record_failure()
+            if waiting:
+                raise SubgraphUnavailable(
+                    subgraph,
+                    f"{policy.max_concurrency} fetches in flight; no slot within "
+                    f"{policy.fetch_timeout:g}s",
+                ) from None
+            raise SubgraphUnavailable(
+                subgraph, f"no answer within the fetch timeout of {policy.fetch_timeout:g}s"
+            ) from None
+        except asyncio.CancelledError:
+            if outcome_pending:
+                breaker.release()
+            raise
+
+    async def _post(
+        self,
+        subgraph: str,
+        guard: _Guard,
+        content: bytes,
+        headers: dict[str, str] | None,
+        *,
+        idempotent: bool = False,
+    ) -> dict[str, Any]:
+        client = self._clients[subgraph]
         url = self._parsed_urls[subgraph]
         request_headers = [
             *self._base_headers[subgraph],
@@ -148,19 +284,35 @@ class SubgraphClient:
             headers=request_headers,
             stream=httpx.ByteStream(content),
             # A query may be sent again if a reused connection dies unanswered; a mutation never.
-            extensions={"timeout": self._timeout, IDEMPOTENT: idempotent},
+            extensions={"timeout": guard.timeout, IDEMPOTENT: idempotent},
         )
         try:
             response = await client.send(request)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Nothing reached the subgraph: safe to try again.
+            raise _Retryable(subgraph, f"timed out ({type(exc).__name__})") from exc
         except httpx.TimeoutException as exc:
+            # A read timeout: the subgraph may be working on it; sending it again adds load.
             raise SubgraphUnavailable(subgraph, f"timed out ({type(exc).__name__})") from exc
         except httpx.ConnectError as exc:
-            raise SubgraphUnavailable(subgraph, "could not connect") from exc
+            raise _Retryable(subgraph, "could not connect") from exc
+        except (httpx.RemoteProtocolError, httpx.WriteError) as exc:
+            # The connection died before an answer (a subgraph killed mid-request, say).
+            raise _Retryable(subgraph, f"HTTP transport error ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise SubgraphUnavailable(
                 subgraph, f"HTTP transport error ({type(exc).__name__})"
             ) from exc
         return _decode(subgraph, response)
+
+
+def _circuit_open(subgraph: str, breaker: CircuitBreaker) -> SubgraphUnavailable:
+    snapshot = breaker.snapshot()
+    return SubgraphUnavailable(
+        subgraph,
+        f"circuit open after {snapshot.consecutive_failures} consecutive failures "
+        f"(next probe in {breaker.retry_in():.1f}s)",
+    )
 
 
 def _is_query(document: object) -> bool:
@@ -182,7 +334,10 @@ def _decode(subgraph: str, response: httpx.Response) -> dict[str, Any]:
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError as exc:
-        raise SubgraphUnavailable(
+        unavailable = (
+            _Retryable if response.status_code in _RETRYABLE_STATUSES else SubgraphUnavailable
+        )
+        raise unavailable(
             subgraph, f"HTTP {response.status_code} with a body that is not JSON"
         ) from exc
     if not isinstance(body, dict) or not ("data" in body or "errors" in body):

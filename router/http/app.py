@@ -148,6 +148,7 @@ def create_app(
         supergraph = load_supergraph(supergraph)
     loaded: Supergraph = supergraph
     urls = settings.resolve_subgraph_urls(loaded.subgraph_urls)
+    policies = settings.resolve_subgraph_policies(urls)
     assets_dir = settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
 
     @asynccontextmanager
@@ -157,10 +158,9 @@ def create_app(
         if transport is None:
             used = client = SubgraphClient(
                 urls,
-                connect_timeout=settings.subgraph_connect_timeout,
-                read_timeout=settings.subgraph_read_timeout,
                 max_connections=settings.subgraph_max_connections,
                 lean_http=settings.subgraph_lean_http,
+                policies=policies,
             )
         else:
             used = transport

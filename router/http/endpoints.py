@@ -115,11 +115,20 @@ async def readyz(request: Request) -> Response:
         _probe_context(request),
     )
     failed = {name: reason for name, reason in results.items() if reason is not None}
-    body = {
-        "status": "unavailable" if failed else "ok",
+    # Degraded, not unready: with some subgraphs down the router still answers everything that
+    # does not need them (nullable cross-subgraph fields, ADR 0023), so a load balancer must keep
+    # sending traffic. Only a router that reaches no subgraph at all is unavailable.
+    status = "ok" if not failed else "unavailable" if len(failed) == len(results) else "degraded"
+    body: dict[str, object] = {
+        "status": status,
         "subgraphs": {name: reason or "ok" for name, reason in results.items()},
     }
-    return _json(body, status_code=503 if failed else 200)
+    if failed:
+        body["degraded"] = sorted(failed)
+    breakers = getattr(state.transport, "breakers", None)
+    if callable(breakers):
+        body["circuits"] = {name: snap.state.value for name, snap in sorted(breakers().items())}
+    return _json(body, status_code=503 if status == "unavailable" else 200)
 
 
 def _probe_context(request: Request) -> RequestContext:

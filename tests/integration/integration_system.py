@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -66,6 +67,7 @@ __all__ = [
 ]
 
 SCHEMA_DIR = ROOT / "schema"
+BREAKER_OPEN = 0.2  # seconds: the router's breaker open period in this system
 SUBGRAPH_NAMES = ("users", "investments", "transactions", "compliance")
 
 Asgi = Callable[..., Any]
@@ -289,6 +291,10 @@ class IntegrationSystem:
             yield
         finally:
             served.start()
+            # The router's breaker for it may be open: once its open period is over, a
+            # readiness probe (the half-open probe) closes it before the next test request.
+            time.sleep(BREAKER_OPEN * 1.5)
+            httpx.get(f"{self.router_url}/readyz", timeout=10)
 
 
 def compose_project_supergraph(urls: dict[str, str]) -> str:
@@ -380,7 +386,10 @@ def running_integration_system(
 
     supergraph_sdl = compose_project_supergraph(urls)
     supergraph = Supergraph.from_sdl(supergraph_sdl)
-    settings = RouterSettings(subgraph_urls=urls, expose_query_plan=True)
+    # A short open period: the tests stop and restart subgraphs (stopped()) and go on at once.
+    settings = RouterSettings(
+        subgraph_urls=urls, expose_query_plan=True, subgraph_breaker_open_seconds=BREAKER_OPEN
+    )
     security = SecuritySettings(
         data_dir=data_dir,
         jwt_hs256_secret=SecretStr(caller_secret),

@@ -78,9 +78,11 @@ async def test_healthz(router: httpx.AsyncClient) -> None:
 async def test_readyz_when_every_subgraph_answers(router: httpx.AsyncClient) -> None:
     response = await router.get("/readyz")
     assert response.status_code == 200
+    names = ("accounts", "compliance", "transactions", "users")
     assert response.json() == {
         "status": "ok",
-        "subgraphs": {name: "ok" for name in ("accounts", "compliance", "transactions", "users")},
+        "subgraphs": dict.fromkeys(names, "ok"),
+        "circuits": dict.fromkeys(names, "closed"),
     }
 
 
@@ -89,9 +91,21 @@ async def test_readyz_names_the_subgraph_that_is_down(router_factory) -> None:
     async with router_factory(subgraph_urls={"compliance": dead}) as router:
         response = await router.get("/readyz")
         health = await router.get("/healthz")
-    assert response.status_code == 503
+    # Degraded, still ready: everything that does not need compliance keeps being served.
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "unavailable"
+    assert body["status"] == "degraded"
+    assert body["degraded"] == ["compliance"]
     assert body["subgraphs"]["compliance"] == "could not connect"
     assert body["subgraphs"]["users"] == "ok"
     assert health.status_code == 200  # the router itself is up
+
+
+async def test_readyz_is_unavailable_when_no_subgraph_answers(router_factory) -> None:
+    names = ("accounts", "compliance", "transactions", "users")
+    dead = {name: f"http://127.0.0.1:{free_port()}/graphql" for name in names}
+    async with router_factory(subgraph_urls=dead) as router:
+        response = await router.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["degraded"] == sorted(names)
