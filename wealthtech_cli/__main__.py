@@ -7,11 +7,13 @@ Each command lives in its own module with ``register(commands)`` (its arguments)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import chain, demo, keys, legacy_import, plan, schema_files, token
+from .paths import DATA_DIR_VARIABLE, export_data_dir
 
 
 def _run_up(options: argparse.Namespace) -> int:
@@ -30,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--supergraph",
         type=Path,
-        default=Path("schema/supergraph.graphql"),
-        help="supergraph SDL the router serves (default: schema/supergraph.graphql)",
+        default=None,
+        help="supergraph SDL the router serves (default: the one shipped with the package)",
     )
     up.set_defaults(handler=_run_up)
     schema_files.register(commands)
@@ -47,7 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one sub-command and return its exit status."""
     options = build_parser().parse_args(argv)
-    status: int = options.handler(options)
+    # Every command agrees on the data directory (wealthtech_cli/paths.py): `up` writes there,
+    # `token`, `chain`, `keys`, `demo` read the keys and databases it made.
+    unset = DATA_DIR_VARIABLE not in os.environ
+    export_data_dir()
+    try:
+        status: int = options.handler(options)
+    finally:
+        if unset:  # leave a caller's environment as it was (main() also runs inside tests)
+            os.environ.pop(DATA_DIR_VARIABLE, None)
     return status
 
 
