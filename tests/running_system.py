@@ -48,6 +48,8 @@ class RunningSystem:
     # token for a standard gateway calling the subgraphs directly; both from `wealthtech token`.
     token: str
     internal_token: str
+    # The processes' supervisor, for tests that kill and restart services (tests/fault).
+    supervisor: Supervisor | None = None
 
     @property
     def graphql_url(self) -> str:
@@ -132,6 +134,7 @@ def running_system(
             environ=env,
             token=mint_token(env),
             internal_token=mint_token(env, "--internal"),
+            supervisor=supervisor,
         )
     finally:
         supervisor.stop()
