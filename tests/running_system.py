@@ -13,7 +13,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +50,8 @@ class RunningSystem:
     internal_token: str
     # The processes' supervisor, for tests that kill and restart services (tests/fault).
     supervisor: Supervisor | None = None
+    # Every router replica (the first is ``router_url``); one unless ``routers`` asked for more.
+    router_urls: tuple[str, ...] = ()
 
     @property
     def graphql_url(self) -> str:
@@ -82,12 +84,17 @@ def running_system(
     ready_timeout: float = 90.0,
     with_router: bool = True,
     audit_relay: bool = False,
+    environ: Mapping[str, str] | None = None,
+    routers: int = 1,
 ) -> Iterator[RunningSystem]:
     """Run the whole system until the ``with`` block ends, then stop every process.
 
     ``with_router=False`` runs the subgraphs only (for a standard gateway in front of them).
     The audit relays are off unless ``audit_relay``: their DATA_ACCESS events land in the
     compliance chain at times of their own, which would make counts in these tests racy.
+    ``environ`` adds settings (e.g. ``<PREFIX>_DATABASE_URL``, ``<PREFIX>_WORKERS``) over these;
+    ``routers`` starts that many router replicas, each a process on a port of its own, sharing
+    the subgraphs (and the idempotency store named by ``ROUTER_IDEMPOTENCY_DATABASE_URL``).
     """
     env = {k: v for k, v in os.environ.items()}
     for service in SUBGRAPHS:
@@ -104,6 +111,7 @@ def running_system(
     env[f"{ROUTER.env_prefix}PORT"] = str(free_port())
     env["WEALTHTECH_DATA_DIR"] = str(data_dir)
     env["PYTHONPATH"] = str(ROOT)
+    env.update(environ or {})
     data_dir.mkdir(parents=True, exist_ok=True)
     supergraph = data_dir / SUPERGRAPH_FILE
     supergraph.write_text(render_schema_files()[SUPERGRAPH_FILE], encoding="utf-8")
@@ -127,6 +135,24 @@ def running_system(
                 ],
             )
             supervisor.wait_ready(ROUTER, "/readyz")
+        router_urls = [ROUTER.base_url(env)]
+        for _ in range(1, routers if with_router else 1):
+            replica = {**env, f"{ROUTER.env_prefix}PORT": str(free_port())}
+            replica_supervisor = Supervisor(replica, ready_timeout=ready_timeout)
+            replica_supervisor.processes = supervisor.processes  # stopped with the rest
+            replica_supervisor.start(
+                ROUTER,
+                [
+                    "--supergraph",
+                    str(supergraph),
+                    "--port",
+                    str(ROUTER.port(replica)),
+                    "--log-level",
+                    "warning",
+                ],
+            )
+            replica_supervisor.wait_ready(ROUTER, "/readyz")
+            router_urls.append(ROUTER.base_url(replica))
         yield RunningSystem(
             router_url=ROUTER.base_url(env),
             subgraph_urls={s.name: s.base_url(env) + "/graphql" for s in SUBGRAPHS},
@@ -135,6 +161,7 @@ def running_system(
             token=mint_token(env),
             internal_token=mint_token(env, "--internal"),
             supervisor=supervisor,
+            router_urls=tuple(router_urls),
         )
     finally:
         supervisor.stop()

@@ -15,6 +15,7 @@ Commands:
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from .migrations import alembic_config, upgrade_sync
 from .schema import SubgraphSchema, export_sdl, write_sdl
 from .settings import SubgraphSettings
 
-__all__ = ["run_cli"]
+__all__ = ["run_cli", "worker_app"]
 
 
 def run_cli(
@@ -87,9 +88,12 @@ def run_cli(
         )
         return 0
     _prepare_for_workers(settings, migrations_dir)
-    # Each worker builds its own app from the same environment (uvicorn needs an import string).
+    # Each worker builds its own app from the same environment: uvicorn needs an import string of
+    # a factory without arguments, so the workers are told which two factories to call.
+    os.environ[WORKER_APP_FACTORY] = _reference(app_factory)
+    os.environ[WORKER_SETTINGS_FACTORY] = _reference(settings_factory)
     uvicorn.run(
-        f"{app_factory.__module__}:{app_factory.__qualname__}",
+        f"{__name__}:worker_app",
         factory=True,
         workers=workers,
         host=settings.host,
@@ -107,6 +111,43 @@ SERVER_OPTIONS: dict[str, Any] = {
     "proxy_headers": False,
     "server_header": False,
 }
+
+
+WORKER_APP_FACTORY = "SUBGRAPH_WORKER_APP_FACTORY"
+WORKER_SETTINGS_FACTORY = "SUBGRAPH_WORKER_SETTINGS_FACTORY"
+
+
+def _reference(factory: Callable[..., Any]) -> str:
+    """Return ``module:name`` of ``factory``, importable from another process.
+
+    A factory defined in the module run with ``python -m`` lives in ``__main__``, which is
+    another module in a worker: name it by the module's real name (``__spec__``).
+    """
+    module = factory.__module__
+    if module == "__main__":
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        if spec is None:
+            raise RuntimeError("serve --workers needs the subgraph run as python -m <module>")
+        module = spec.name
+    if "<locals>" in factory.__qualname__:
+        raise RuntimeError(f"serve --workers needs a module-level app factory, not {factory!r}")
+    return f"{module}:{factory.__qualname__}"
+
+
+def _resolve(reference: str) -> Any:
+    module, _, name = reference.partition(":")
+    target: Any = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def worker_app() -> FastAPI:
+    """Build the app of one worker process (``serve --workers``) from the parent's factories."""
+    settings_factory = _resolve(os.environ[WORKER_SETTINGS_FACTORY])
+    app_factory = _resolve(os.environ[WORKER_APP_FACTORY])
+    app: FastAPI = app_factory(settings_factory())
+    return app
 
 
 def _prepare_for_workers(settings: SubgraphSettings, migrations_dir: Path) -> None:
