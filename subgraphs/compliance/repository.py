@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, Table, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -290,6 +290,23 @@ class ComplianceRepository:
             .values(length=tip.length, head_hash=tip.head_hash, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )
+
+    async def insert_appended(
+        self, logs: Sequence[ComplianceLogRow], revisions: Sequence[ComplianceLogRevisionRow]
+    ) -> None:
+        """Insert new logs and their revisions (built, never added) in two statements.
+
+        Plain INSERTs of every column, not the ORM unit of work: for the access audit, which
+        appends one log per decrypted entity. The objects stay usable, detached, as results.
+        """
+        for rows in (logs, revisions):
+            if rows:
+                table = type(rows[0]).__table__
+                assert isinstance(table, Table)
+                await self.session.execute(
+                    insert(table),
+                    [{c.key: getattr(row, c.key) for c in table.columns} for row in rows],
+                )
 
     def add(self, row: ComplianceLogRow | ComplianceLogRevisionRow) -> None:
         self.session.add(row)

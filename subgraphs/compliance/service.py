@@ -292,14 +292,14 @@ class ComplianceService:
             tip = await self.repository.lock_chain()
             # Another replica may have recorded the same event while this one waited.
             found = await self.repository.find_by_audit_keys(list(wanted))
-            new_logs: builtins.list[tuple[ComplianceLogRow, AccessedEntity]] = []
+            # Built as plain rows and inserted in two statements (not one ORM flush of two
+            # objects per log): a PII read of a list appends one log per entity it decrypted.
+            logs: builtins.list[ComplianceLogRow] = []
+            revisions: builtins.list[ComplianceLogRevisionRow] = []
             for key, item in wanted.items():
-                if key not in found:
-                    log = self._audit_log_row(key, item)
-                    self.repository.add(log)
-                    new_logs.append((log, item))
-            await self.repository.flush()
-            for log, item in new_logs:
+                if key in found:
+                    continue
+                log = self._audit_log_row(key, item)
                 content = _Content(
                     outcome=ComplianceOutcome.CLEAR,
                     provider=record.subgraph.strip(),
@@ -307,11 +307,13 @@ class ComplianceService:
                     log_details=_audit_details(record, item),
                     response_id=record.event_id.strip(),
                 )
-                revision = await self._append(tip, log, 1, content)
+                revision = self._link(tip, log, 1, content)
                 tip = ChainTip(revision.chain_index, revision.hash)
-                assert log.audit_key is not None
-                found[log.audit_key] = CurrentLog(log, revision)
-            await self.repository.flush()
+                logs.append(log)
+                revisions.append(revision)
+                found[key] = CurrentLog(log, revision)
+            await self.repository.insert_appended(logs, revisions)
+            await self.repository.advance_chain(tip)  # once, for the last link appended
         return [found[key] for key in wanted]
 
     def _audit_log_row(self, key: str, item: AccessedEntity) -> ComplianceLogRow:
@@ -327,6 +329,7 @@ class ComplianceService:
             transaction_id=subject_id if subject and subject[0] == "transaction_id" else None,
             event_type=ComplianceEventType.DATA_ACCESS.value,
             audit_key=key,
+            version=1,
         )
 
     async def amend(self, amendment: ComplianceLogAmendment) -> CurrentLog:
@@ -403,6 +406,15 @@ class ComplianceService:
         self, tip: ChainTip, log: ComplianceLogRow, number: int, content: _Content
     ) -> ComplianceLogRevisionRow:
         """Seal, link and add revision ``number`` of ``log``; advance the locked tip."""
+        revision = self._link(tip, log, number, content)
+        self.repository.add(revision)
+        await self.repository.advance_chain(ChainTip(revision.chain_index, revision.hash))
+        return revision
+
+    def _link(
+        self, tip: ChainTip, log: ComplianceLogRow, number: int, content: _Content
+    ) -> ComplianceLogRevisionRow:
+        """Return revision ``number`` of ``log``, sealed and linked after ``tip`` (not added)."""
         revision = ComplianceLogRevisionRow(
             id=new_id(REVISION_ID_PREFIX),
             log_id=log.id,
@@ -424,8 +436,6 @@ class ComplianceService:
             content_digest_input(content.log_details, content.response_id)
         )
         revision.hash = link_hash(revision)
-        self.repository.add(revision)
-        await self.repository.advance_chain(ChainTip(revision.chain_index, revision.hash))
         return revision
 
     def _open(self, revision: ComplianceLogRevisionRow, column: str) -> Any:

@@ -116,3 +116,63 @@ async def test_a_resent_event_is_recorded_once(
             await session.commit()
         assert await relay.relay_once() == 1
         assert len(await _data_access_logs(compliance)) == count
+
+
+async def test_due_events_go_in_one_request_and_a_refused_one_holds_back_no_other(
+    make_database_url: Callable[[str], Awaitable[str]], tmp_path: Path
+) -> None:
+    compliance_app = create_compliance_app(
+        ComplianceSettings(database_url=await make_database_url("compliance"), data_dir=tmp_path),
+        encryption_services=make_encryption_services("compliance"),
+    )
+    requests: list[bytes] = []
+
+    class Counting(HostRouterTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            requests.append(await request.aread())
+            return await super().handle_async_request(request)
+
+    users_app = create_users_app(
+        UsersSettings(
+            database_url=await make_database_url("users"),
+            data_dir=tmp_path / "u",
+            audit_url="http://compliance/graphql",
+        ),
+        encryption_services=make_encryption_services("users"),
+        owner_transport=Counting({"compliance": compliance_app}),
+    )
+    async with running_app(compliance_app) as compliance, running_app(users_app) as users:
+        before = len(await _data_access_logs(compliance))
+        for n in range(3):
+            await create_user(users, emailAddress=f"batch{n}@example.com")
+        relay = state_of(users_app).audit_relay
+        assert relay is not None
+        assert await relay.pending_count() == 3
+        assert await relay.relay_once() == 3
+        assert len(requests) == 1 and b"RecordDataAccessBatch" in requests[0]
+        assert len(await _data_access_logs(compliance)) == before + 3
+
+        # A row compliance refuses (here: an empty event id) fails the batch; the rows are then
+        # sent one by one, so the good one before it goes, and the bad one backs off alone.
+        for n in range(2):
+            await create_user(users, emailAddress=f"later{n}@example.com")
+        async with state_of(users_app).database.session() as session:
+            from sqlalchemy import text
+
+            rows = (
+                await session.execute(
+                    text("SELECT id, payload FROM audit_outbox WHERE sent_at IS NULL ORDER BY id")
+                )
+            ).all()
+            bad_id, payload = rows[-1]
+            broken = payload.replace(f'"eventId":"{bad_id}"', '"eventId":" "')
+            await session.execute(
+                text("UPDATE audit_outbox SET payload = :p WHERE id = :id"),
+                {"p": broken, "id": bad_id},
+            )
+            await session.commit()
+        requests.clear()
+        assert await relay.relay_once() == 1
+        assert len(requests) == 3  # the batch, then the first row, then the refused one
+        assert await relay.pending_count() == 1
+        assert len(await _data_access_logs(compliance)) == before + 4
