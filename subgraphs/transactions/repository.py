@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, func, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +58,36 @@ class TransactionFilter:
         if self.trade_date_to is not None:
             conditions.append(TransactionRow.trade_date <= self.trade_date_to)
         return conditions
+
+
+def _pages_statement(parent_column: str, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """Build the numbered-rows query of :meth:`TransactionRepository.pages_by_parent`.
+
+    ``ROW_NUMBER() OVER (PARTITION BY parent ORDER BY id)`` numbers each parent's matching rows,
+    and the outer query keeps the first ``:limit`` of each. Parents and limit are parameters.
+    """
+    parent = getattr(TransactionRow, parent_column)
+    numbered = (
+        select(
+            TransactionRow,
+            func.row_number()
+            .over(partition_by=parent, order_by=TransactionRow.id)
+            .label("position"),
+        )
+        .where(parent.in_(bindparam("parent_ids", expanding=True)), *conditions)
+        .subquery()
+    )
+    row_alias = aliased(TransactionRow, numbered)
+    return (
+        select(row_alias)
+        .where(numbered.c.position <= bindparam("limit"))
+        .order_by(getattr(numbered.c, parent_column), numbered.c.id)
+    )
+
+
+@functools.cache
+def _first_pages_statement(parent_column: str) -> Select[Any]:
+    return _pages_statement(parent_column, [])
 
 
 class IdempotencyKeyTaken(Exception):
@@ -109,28 +140,18 @@ class TransactionRepository:
         size = check_page_size(first)
         if not parent_ids:
             return []
-        parent = getattr(TransactionRow, parent_column)
-        conditions = [parent.in_(set(parent_ids)), *filters.conditions()]
-        if after is not None:
-            conditions.append(TransactionRow.id > decode_cursor(after))
-        numbered = (
-            select(
-                TransactionRow,
-                func.row_number()
-                .over(partition_by=parent, order_by=TransactionRow.id)
-                .label("position"),
-            )
-            .where(*conditions)
-            .subquery()
-        )
-        row_alias = aliased(TransactionRow, numbered)
-        statement: Select[Any] = (
-            select(row_alias)
-            .where(numbered.c.position <= size + 1)
-            .order_by(getattr(numbered.c, parent_column), numbered.c.id)
-        )
+        params: dict[str, Any] = {"parent_ids": list(set(parent_ids)), "limit": size + 1}
+        conditions = filters.conditions()
+        if not conditions and after is None:
+            # The common case (a router asking each parent's first page): the statement is
+            # built once per parent column; only its parameters change.
+            statement = _first_pages_statement(parent_column)
+        else:
+            if after is not None:
+                conditions.append(TransactionRow.id > decode_cursor(after))
+            statement = _pages_statement(parent_column, conditions)
         rows_by_parent: dict[str, list[TransactionRow]] = defaultdict(list)
-        for row in (await self.session.scalars(statement)).all():
+        for row in (await self.session.scalars(statement, params)).all():
             rows_by_parent[getattr(row, parent_column)].append(row)
         return [
             Page(items=rows[:size], has_next_page=len(rows) > size)
