@@ -57,7 +57,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,9 +181,19 @@ def running_system(
     routers: int,
     postgres_urls: dict[str, str],
     audit_relay: bool = True,
+    loading: bool = False,
 ) -> Iterator[System]:
-    """Start the subgraphs and the router on free ports, the way ``wealthtech up`` does."""
+    """Start the subgraphs and the router on free ports, the way ``wealthtech up`` does.
+
+    ``loading``: for the data set load only, the router waits longer for a subgraph (a batch of
+    25 writes with their owner checks can take more than the default 10 s on a busy machine,
+    and a timed-out batch that committed anyway would come back as duplicates when retried).
+    """
     env = dict(os.environ)
+    if loading:
+        env["ROUTER_SUBGRAPH_READ_TIMEOUT"] = "120"
+        for service in SUBGRAPHS:
+            env[f"{service.env_prefix}OWNER_TIMEOUT_SECONDS"] = "60"
     for service in SUBGRAPHS:
         for name in key_variable_names(service.env_prefix.rstrip("_")):
             env.pop(name, None)
@@ -321,6 +331,9 @@ COMPLIANCE_EVENTS = (
 )
 
 
+Recover = Callable[[dict[int, dict[str, Any]]], Awaitable[dict[int, Any]]]
+
+
 class Loader:
     """Batched GraphQL mutations through the router, a few requests in flight at once."""
 
@@ -330,8 +343,19 @@ class Loader:
         self.limit = asyncio.Semaphore(concurrency)
         self.bar = ProgressBar()
 
-    async def _batch(self, field: str, args: str, kind: str, inputs: list[dict[str, Any]]) -> list:
-        """Run one aliased mutation per input; retry only the ones that failed."""
+    async def _batch(
+        self,
+        field: str,
+        args: str,
+        kind: str,
+        inputs: list[dict[str, Any]],
+        recover: Recover | None = None,
+    ) -> list:
+        """Run one aliased mutation per input; retry only the ones that failed.
+
+        ``recover`` finds the entities of inputs refused as DUPLICATE on a retry (created by an
+        earlier attempt whose answer timed out), so that they count as done.
+        """
         results: dict[int, Any] = {}
         for attempt in range(6):
             todo = [i for i in range(len(inputs)) if i not in results]
@@ -348,13 +372,19 @@ class Loader:
                 if "_key" in inputs[i]:
                     variables[f"k{i}"] = inputs[i]["_key"]
             body = {"query": f"mutation ({signature}) {{ {calls} }}", "variables": variables}
-            async with self.limit:
-                response = await self.client.post(self.url, json=body)
-            answer = response.json()
+            try:
+                async with self.limit:
+                    response = await self.client.post(self.url, json=body)
+                answer = response.json()
+            except (httpx.TransportError, ValueError) as exc:
+                # A connection the router closed while idle, or a lost answer: try again (the
+                # creates that did commit come back as duplicates and are recovered below).
+                answer = {"errors": [{"message": f"{type(exc).__name__}", "extensions": {}}]}
             data = answer.get("data") or {}
             for i in todo:
                 if isinstance(data.get(f"m{i}"), dict):
                     results[i] = data[f"m{i}"]
+            duplicate = False
             for error in answer.get("errors") or []:
                 # A retried activation whose first attempt went through: done already.
                 extensions = error.get("extensions") or {}
@@ -362,6 +392,11 @@ class Loader:
                 if extensions.get("reason") == "STALE_VERSION" and attempt > 0:
                     index = int(str(path[0])[1:])
                     results[index] = {"id": inputs[index].get("id"), "version": None}
+                duplicate |= extensions.get("reason") == "DUPLICATE" and attempt > 0
+            if duplicate and recover is not None:
+                # A retried create whose first attempt committed though its answer was lost.
+                missing = [i for i in todo if i not in results]
+                results.update(await recover({i: inputs[i] for i in missing}))
             if len(results) < len(inputs):
                 if attempt == 5:
                     raise RuntimeError(f"{field}: {json.dumps(answer)[:800]}")
@@ -369,7 +404,13 @@ class Loader:
         return [results[i] for i in range(len(inputs))]
 
     async def run(
-        self, label: str, field: str, args: str, kind: str, inputs: list[dict[str, Any]]
+        self,
+        label: str,
+        field: str,
+        args: str,
+        kind: str,
+        inputs: list[dict[str, Any]],
+        recover: Recover | None = None,
     ) -> list[dict[str, Any]]:
         done = 0
         results: list[Any] = [None] * len(inputs)
@@ -377,7 +418,8 @@ class Loader:
         async def one(start: int) -> None:
             nonlocal done
             chunk = inputs[start : start + ALIASES_PER_REQUEST]
-            for offset, result in enumerate(await self._batch(field, args, kind, chunk)):
+            batch = await self._batch(field, args, kind, chunk, recover)
+            for offset, result in enumerate(batch):
                 results[start + offset] = result
             done += len(chunk)
             self.bar.update(done, len(inputs), label)
@@ -428,6 +470,7 @@ async def load_dataset(system: System, users: int) -> Dataset:
             "input: $v{i}",
             "CreateInvestmentAccountInput",
             account_inputs,
+            recover=lambda wanted: _existing_accounts(client, loader.url, wanted),
         )
         await loader.run(
             "account activations",
@@ -475,6 +518,26 @@ async def load_dataset(system: System, users: int) -> Dataset:
             log_inputs,
         )
     return Dataset(user_ids, account_ids)
+
+
+async def _existing_accounts(
+    client: httpx.AsyncClient, url: str, wanted: dict[int, dict[str, Any]]
+) -> dict[int, Any]:
+    """The accounts already created for these inputs (matched by user and client reference)."""
+    found: dict[int, Any] = {}
+    query = (
+        "query ($id: ID!) { user(id: $id) { investmentAccounts { nodes { id version "
+        "clientReference } } } }"
+    )
+    for index, value in wanted.items():
+        answer = (
+            await client.post(url, json={"query": query, "variables": {"id": value["userId"]}})
+        ).json()
+        user = (answer.get("data") or {}).get("user") or {}
+        for account in (user.get("investmentAccounts") or {}).get("nodes") or []:
+            if account.get("clientReference") == value["clientReference"]:
+                found[index] = {"id": account["id"], "version": account["version"]}
+    return found
 
 
 async def _load_transactions(loader: Loader, inputs: list[dict[str, Any]]) -> None:
@@ -1059,7 +1122,7 @@ def prepare(
     )
     started = time.monotonic()
     with running_system(
-        run_dir, processes=1, routers=1, postgres_urls=pg_urls, audit_relay=False
+        run_dir, processes=1, routers=1, postgres_urls=pg_urls, audit_relay=False, loading=True
     ) as system:
         dataset = asyncio.run(load_dataset(system, options.users))
     print(f"data set loaded in {time.monotonic() - started:.0f} s; saving the snapshot", flush=True)
