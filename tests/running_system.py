@@ -117,6 +117,7 @@ def running_system(
     supergraph.write_text(render_schema_files()[SUPERGRAPH_FILE], encoding="utf-8")
 
     supervisor = Supervisor(env, ready_timeout=ready_timeout)
+    replicas: list[Supervisor] = []
     try:
         for service in SUBGRAPHS:
             supervisor.start(service, ["serve"])
@@ -139,7 +140,7 @@ def running_system(
         for _ in range(1, routers if with_router else 1):
             replica = {**env, f"{ROUTER.env_prefix}PORT": str(free_port())}
             replica_supervisor = Supervisor(replica, ready_timeout=ready_timeout)
-            replica_supervisor.processes = supervisor.processes  # stopped with the rest
+            replicas.append(replica_supervisor)  # stopped before the rest
             replica_supervisor.start(
                 ROUTER,
                 [
@@ -164,4 +165,6 @@ def running_system(
             router_urls=tuple(router_urls),
         )
     finally:
+        for replica_supervisor in replicas:
+            replica_supervisor.stop()
         supervisor.stop()
