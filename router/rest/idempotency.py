@@ -46,6 +46,7 @@ from sqlalchemy import (
     Table,
     delete,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,6 +73,8 @@ idempotency_keys = Table(
 )
 
 _IN_PROGRESS = "in_progress"
+# Any fixed 64-bit number: the advisory lock that serialises the table's creation across replicas.
+_DDL_LOCK_ID = 0x57_454C_5448_4944  # "WELTHID"
 _DONE = "done"
 
 
@@ -161,6 +164,10 @@ class IdempotencyStore:
             connect_args["timeout"] = 30
         engine = create_async_engine(url, connect_args=connect_args)
         async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Router replicas share the store and start together: without a lock, two
+                # concurrent CREATE TABLEs race on the table's row type and one fails.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _DDL_LOCK_ID})
             await conn.run_sync(metadata.create_all)
         self._engine = engine
 
