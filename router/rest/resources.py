@@ -54,9 +54,10 @@ class Resource:
     to_rest: Callable[[dict[str, Any]], dict[str, Any]]
     # True when the subgraph itself takes the Idempotency-Key (createTransaction's argument).
     key_in_operation: bool = False
-    # True when the create input has an optional ``idempotencyKey`` (createComplianceLog): the
-    # router's store still answers replays, and a key derived from the header and the caller is
-    # handed on, so the subgraph refuses a duplicate even if the router's store lost the key.
+    # True when the create input has an optional ``idempotencyKey`` (createUser,
+    # createInvestmentAccount, createComplianceLog): the router's store still answers replays,
+    # and a key derived from the header and the caller is handed on, so the subgraph returns
+    # the first entity even if the router's store lost the key or never stored the answer.
     key_in_input: bool = False
     patch_verb: str = "Change"
 
@@ -120,6 +121,7 @@ RESOURCES: tuple[Resource, ...] = (
             _USER_FIELDS,
         ),
         create_field="createUser",
+        key_in_input=True,
         read_document=_operation(
             "query", "RestReadUser", "($id: ID!)", "user(id: $id)", _USER_FIELDS
         ),
@@ -148,6 +150,7 @@ RESOURCES: tuple[Resource, ...] = (
             _ACCOUNT_FIELDS,
         ),
         create_field="createInvestmentAccount",
+        key_in_input=True,
         read_document=_operation(
             "query",
             "RestReadInvestmentAccount",

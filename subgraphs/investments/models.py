@@ -66,6 +66,11 @@ class InvestmentAccountRow(RecordMixin, Base):
     status: Mapped[str] = mapped_column(String(12), index=True)
     opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The client's idempotency key of createInvestmentAccount (unique: of two racing creates
+    # with one key only one row can exist) and a keyed fingerprint of the request it came with
+    # (decision 0027).
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(160))
 
     def __repr__(self) -> str:
         # Only non-sensitive columns: reprs end up in logs and tracebacks.

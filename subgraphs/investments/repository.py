@@ -27,10 +27,16 @@ from .models import OPEN_ISA_INDEX, REFERENCE_CONSTRAINT, InvestmentAccountRow
 
 __all__ = [
     "AccountFilter",
+    "IdempotencyKeyTaken",
     "InvestmentAccountRepository",
     "duplicate_reference",
     "open_isa_refusal",
 ]
+
+
+class IdempotencyKeyTaken(Exception):
+    """Another request inserted an account with the same idempotency key first."""
+
 
 Row = InvestmentAccountRow
 
@@ -163,6 +169,11 @@ class InvestmentAccountRepository:
             pages[user_id] = Page(items=rows[:size], has_next_page=len(rows) > size)
         return pages
 
+    async def find_by_idempotency_key(self, key: str) -> InvestmentAccountRow | None:
+        """Return the account created under a client's idempotency key, if any."""
+        result = await self.session.scalars(select(Row).where(Row.idempotency_key == key).limit(1))
+        return result.first()
+
     def add(self, row: InvestmentAccountRow) -> None:
         self.session.add(row)
 
@@ -172,6 +183,8 @@ class InvestmentAccountRepository:
             await self.session.flush()
         except IntegrityError as exc:
             detail = str(exc.orig)
+            if "idempotency_key" in detail:  # a create's retry racing its first attempt
+                raise IdempotencyKeyTaken() from exc
             if REFERENCE_CONSTRAINT in detail or "client_reference_blind_index" in detail:
                 raise duplicate_reference() from exc
             # SQLite names the partial index's column, PostgreSQL the index itself.

@@ -224,6 +224,13 @@ class CreateInvestmentAccountInput:
     account_type: InvestmentAccountType
     name: str = strawberry.field(description="1 to 100 characters.")
     currency: str = strawberry.field(default="GBP", description="ISO 4217 currency code.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Optional client key (1-255 printable ASCII characters, no spaces). A retry "
+        "with the same key and the same input returns the account the first request created "
+        "and creates nothing; the same key with another input is a CONFLICT "
+        "(IDEMPOTENCY_KEY_REUSED).",
+    )
 
 
 @strawberry.input(
@@ -290,6 +297,7 @@ class Mutation:
                 account_type=input.account_type,
                 name=input.name,
                 currency=input.currency,
+                idempotency_key=input.idempotency_key,
             )
         )
         return InvestmentAccount.from_row(row)

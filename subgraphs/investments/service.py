@@ -18,6 +18,11 @@ Where DESIGN §3 is silent, these are the rules, chosen as a wealth platform's c
 * a CLOSED account is terminal and read-only (``ACCOUNT_CLOSED``); naming a field's current
   value is not a change (no write, no new version), so ``status`` equal to the current one is
   accepted rather than reported as a transition.
+
+``createInvestmentAccount`` takes an optional idempotency key, as ``createComplianceLog`` does
+(docs/decisions/0027-create-idempotency-users-investments.md): the same key with the same request
+returns the account the first request created, as it is now (the users subgraph is not asked
+again); the same key with another request is a ``CONFLICT`` (``IDEMPOTENCY_KEY_REUSED``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any
 
 from crypto import EncryptionSession, Principal
 from subgraphs.kit import (
+    Conflict,
     Issues,
     NotFound,
     OwnerClient,
@@ -39,12 +45,15 @@ from subgraphs.kit import (
     seal_field,
     utcnow,
 )
+from subgraphs.kit.validation import check_idempotency_key
 
 from . import policy, rules
 from .domain import ALLOWED_STATUS_MOVES, InvestmentAccountStatus, InvestmentAccountType
+from .idempotency import canonical_request, fingerprint, matches_fingerprint
 from .models import InvestmentAccountRow
 from .repository import (
     AccountFilter,
+    IdempotencyKeyTaken,
     InvestmentAccountRepository,
     duplicate_reference,
     open_isa_refusal,
@@ -87,6 +96,19 @@ class NewInvestmentAccount:
     account_type: InvestmentAccountType
     name: str
     currency: str = rules.DEFAULT_CURRENCY
+    idempotency_key: str | None = None
+
+    def canonical(self) -> str:
+        """Return the canonical request for idempotency (GraphQL names, as sent, key excluded)."""
+        return canonical_request(
+            {
+                "userId": self.user_id.strip(),
+                "clientReference": self.client_reference,
+                "accountType": self.account_type,
+                "name": self.name,
+                "currency": self.currency,
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +175,21 @@ class InvestmentAccountService:
         reference = rules.check_client_reference(issues, data.client_reference)
         name = rules.check_name(issues, data.name)
         currency = rules.check_currency(issues, data.currency)
+        key = (
+            check_idempotency_key(issues, data.idempotency_key)
+            if data.idempotency_key is not None
+            else None
+        )
         issues.raise_if_any()
         assert user_id and reference and name and currency  # for the type checker
 
+        canonical = data.canonical() if key is not None else ""
+        if key is not None:
+            # Before the uniqueness checks: a retry of a create that committed finds its own
+            # client reference (and open ISA) taken, by the account it should get back.
+            replay = await self._replay(key, canonical)
+            if replay is not None:
+                return replay
         await self._refuse_taken_reference(user_id, reference, except_id=None)
         if data.account_type is InvestmentAccountType.ISA:
             await self._refuse_second_open_isa(user_id, except_id=None)
@@ -172,10 +206,24 @@ class InvestmentAccountService:
             name=name,
             currency=currency,
             status=_Status.PENDING.value,
+            idempotency_key=key,
+            request_fingerprint=(
+                fingerprint(self.encryption, canonical) if key is not None else None
+            ),
         )
         seal_field(self.encryption, row, "client_reference", reference)
         self.repository.add(row)
-        await self.repository.flush()
+        try:
+            await self.repository.flush()
+        except IdempotencyKeyTaken:
+            # A concurrent request with this key committed between our look-up and our insert;
+            # the request's transaction cannot go on after the failed flush: the caller retries
+            # and gets the winner's account back.
+            raise Conflict(
+                "Another request with this idempotency key is in progress; retry.",
+                reason="IDEMPOTENCY_KEY_REUSED",
+                field="idempotencyKey",
+            ) from None
         return row
 
     async def update(self, update: InvestmentAccountUpdate) -> InvestmentAccountRow:
@@ -219,6 +267,22 @@ class InvestmentAccountService:
         return row
 
     # -- helpers ----------------------------------------------------------------------------------
+
+    async def _replay(self, key: str, canonical: str) -> InvestmentAccountRow | None:
+        """Return the account an earlier request with ``key`` created, if its request was the same.
+
+        The account is returned as it is now (e.g. ACTIVE by then), as a transaction replay is.
+        """
+        existing = await self.repository.find_by_idempotency_key(key)
+        if existing is None:
+            return None
+        if not matches_fingerprint(self.encryption, canonical, existing.request_fingerprint or ""):
+            raise Conflict(
+                "This idempotency key was already used for a different request.",
+                reason="IDEMPOTENCY_KEY_REUSED",
+                field="idempotencyKey",
+            )
+        return existing
 
     def _validated_changes(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         issues = Issues()

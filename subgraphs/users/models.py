@@ -40,6 +40,11 @@ class UserRow(RecordMixin, Base):
     annual_income: Mapped[Sealed] = encrypted_column()
     sources_of_wealth: Mapped[Sealed] = encrypted_column()
     status: Mapped[str] = mapped_column(String(12), index=True)
+    # The client's idempotency key of createUser (unique: of two racing creates with one key
+    # only one row can exist) and a keyed fingerprint of the request it came with, so a retry
+    # returns this user and a reused key with another request is refused (decision 0027).
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(160))
 
     def __repr__(self) -> str:
         # Only non-sensitive columns: reprs end up in logs and tracebacks.

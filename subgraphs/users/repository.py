@@ -14,7 +14,11 @@ from subgraphs.kit import Conflict, Page, StaleVersion, ordered_by_keys, paginat
 
 from .models import UserRow
 
-__all__ = ["UserFilter", "UserRepository"]
+__all__ = ["IdempotencyKeyTaken", "UserFilter", "UserRepository"]
+
+
+class IdempotencyKeyTaken(Exception):
+    """Another request inserted a user with the same idempotency key first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,13 @@ class UserRepository:
         )
         return result.first()
 
+    async def find_by_idempotency_key(self, key: str) -> UserRow | None:
+        """Return the user created under a client's idempotency key, if any."""
+        result = await self.session.scalars(
+            select(UserRow).where(UserRow.idempotency_key == key).limit(1)
+        )
+        return result.first()
+
     async def email_taken(self, digests: Sequence[str], *, except_id: str | None = None) -> bool:
         statement = select(UserRow.id).where(UserRow.email_blind_index.in_(digests))
         if except_id is not None:
@@ -78,6 +89,9 @@ class UserRepository:
             # Only the e-mail index's unique constraint is an expected clash (two writers racing
             # past the service's check); any other integrity error is a bug and stays unexpected.
             # Both backends name the column in the message (PostgreSQL via the constraint name).
+            # A create's idempotency key is the other one: a retry racing its first attempt.
+            if "idempotency_key" in str(exc.orig):
+                raise IdempotencyKeyTaken() from exc
             if "email_blind_index" not in str(exc.orig):
                 raise
             raise Conflict(

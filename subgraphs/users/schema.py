@@ -150,6 +150,13 @@ class CreateUserInput:
     employment_status: EmploymentStatus
     annual_income: MoneyInput
     sources_of_wealth: list[SourceOfWealth]
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Optional client key (1-255 printable ASCII characters, no spaces). A retry "
+        "with the same key and the same input returns the user the first request created and "
+        "creates nothing; the same key with another input is a CONFLICT "
+        "(IDEMPOTENCY_KEY_REUSED).",
+    )
 
 
 @strawberry.input(description="Names only the fields to change, and the version that was read.")
@@ -224,6 +231,7 @@ class Mutation:
                 employment_status=input.employment_status,
                 annual_income=_money(input.annual_income),
                 sources_of_wealth=input.sources_of_wealth,
+                idempotency_key=input.idempotency_key,
             )
         )
         return User.from_row(row)

@@ -3,6 +3,11 @@
 The service validates the whole input before touching the database, so a refused write names
 every bad field and leaves nothing behind. It seals sensitive fields with the row id it
 generated, through the operation's encryption session; it never commits (the request does).
+
+``createUser`` takes an optional idempotency key, as ``createComplianceLog`` does
+(docs/decisions/0027-create-idempotency-users-investments.md): the same key with the same
+request returns the user the first request created, as it is now, and creates nothing; the same
+key with another request is a ``CONFLICT`` (``IDEMPOTENCY_KEY_REUSED``).
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ from subgraphs.kit import (
     seal_field,
     utcnow,
 )
+from subgraphs.kit.validation import check_idempotency_key
 
 from . import policy, rules
 from .domain import ALLOWED_STATUS_MOVES, EmploymentStatus, SourceOfWealth, UserStatus
+from .idempotency import canonical_request, fingerprint, matches_fingerprint
 from .models import UserRow
-from .repository import UserFilter, UserRepository
+from .repository import IdempotencyKeyTaken, UserFilter, UserRepository
 
 __all__ = ["NewUser", "UserService", "UserUpdate"]
 
@@ -69,6 +76,27 @@ class NewUser:
     annual_income: Money
     sources_of_wealth: Sequence[SourceOfWealth]
     title: str | None = None
+    idempotency_key: str | None = None
+
+    def canonical(self) -> str:
+        """Return the canonical request for idempotency (GraphQL names, as sent, key excluded)."""
+        return canonical_request(
+            {
+                "title": self.title,
+                "firstName": self.first_name,
+                "lastName": self.last_name,
+                "dateOfBirth": self.date_of_birth,
+                "nationality": self.nationality,
+                "emailAddress": self.email_address,
+                "telephoneNumber": self.telephone_number,
+                "employmentStatus": self.employment_status,
+                "annualIncome": {
+                    "amount": str(self.annual_income.amount),
+                    "currency": self.annual_income.currency,
+                },
+                "sourcesOfWealth": [source.value for source in self.sources_of_wealth],
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +153,22 @@ class UserService:
         telephone = rules.check_telephone(issues, data.telephone_number)
         income = rules.check_income(issues, data.annual_income.amount, data.annual_income.currency)
         sources = rules.check_sources_of_wealth(issues, data.sources_of_wealth)
+        key = (
+            check_idempotency_key(issues, data.idempotency_key)
+            if data.idempotency_key is not None
+            else None
+        )
         issues.raise_if_any()
         assert first_name and last_name and date_of_birth and nationality  # for the type checker
         assert email and telephone and income and sources
 
+        canonical = data.canonical() if key is not None else ""
+        if key is not None:
+            # Before the e-mail check: a retry of a create that committed finds its own e-mail
+            # address taken, by the user it should get back.
+            replay = await self._replay(key, canonical)
+            if replay is not None:
+                return replay
         digest = self.encryption.blind_index_email(email)
         await self._refuse_taken_email(email, except_id=None)
         now = utcnow()
@@ -143,6 +183,10 @@ class UserService:
             email_blind_index=digest,
             employment_status=data.employment_status.value,
             status=UserStatus.ACTIVE.value,
+            idempotency_key=key,
+            request_fingerprint=(
+                fingerprint(self.encryption, canonical) if key is not None else None
+            ),
         )
         seal_field(self.encryption, row, "date_of_birth", date_of_birth)
         seal_field(self.encryption, row, "email_address", email)
@@ -150,7 +194,17 @@ class UserService:
         seal_field(self.encryption, row, "annual_income", income.to_json())
         seal_field(self.encryption, row, "sources_of_wealth", [s.value for s in sources])
         self.repository.add(row)
-        await self.repository.flush()
+        try:
+            await self.repository.flush()
+        except IdempotencyKeyTaken:
+            # A concurrent request with this key committed between our look-up and our insert.
+            # The request's transaction cannot go on after the failed flush, so the caller
+            # retries, and that retry gets the winner's user back.
+            raise Conflict(
+                "Another request with this idempotency key is in progress; retry.",
+                reason="IDEMPOTENCY_KEY_REUSED",
+                field="idempotencyKey",
+            ) from None
         return row
 
     async def update(self, update: UserUpdate) -> UserRow:
@@ -239,6 +293,23 @@ class UserService:
                 reason="INVALID_STATUS_TRANSITION",
                 field="status",
             )
+
+    async def _replay(self, key: str, canonical: str) -> UserRow | None:
+        """Return the user an earlier request with ``key`` created, if its request was the same.
+
+        The user is returned as it is now (a replay is a view of the entity, as a transaction's
+        is), not as the first answer showed it.
+        """
+        existing = await self.repository.find_by_idempotency_key(key)
+        if existing is None:
+            return None
+        if not matches_fingerprint(self.encryption, canonical, existing.request_fingerprint or ""):
+            raise Conflict(
+                "This idempotency key was already used for a different request.",
+                reason="IDEMPOTENCY_KEY_REUSED",
+                field="idempotencyKey",
+            )
+        return existing
 
     async def _refuse_taken_email(self, email: str, *, except_id: str | None) -> None:
         digests = self.encryption.blind_index_email_candidates(email)

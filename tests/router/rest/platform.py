@@ -145,12 +145,15 @@ class GatedTransport:
 
     ``hold(subgraph)`` makes the next calls to ``subgraph`` wait until ``release()``: that is how a
     test keeps a first request in flight, deterministically, while a second one arrives.
-    ``down`` names subgraphs that answer like an unreachable server.
+    ``down`` names subgraphs that answer like an unreachable server. ``lose_answers`` names
+    subgraphs whose answers are lost on the way back: the call reaches the subgraph, which does
+    the work (and commits it), and the router sees a broken connection instead of the answer.
     """
 
     def __init__(self, inner: SubgraphTransport) -> None:
         self.inner = inner
         self.down: set[str] = set()
+        self.lose_answers: set[str] = set()
         self._held: str | None = None
         self._gate = asyncio.Event()
         self.waiting = asyncio.Event()
@@ -172,7 +175,10 @@ class GatedTransport:
         if subgraph == self._held:
             self.waiting.set()
             await self._gate.wait()
-        return await self.inner.send(subgraph, payload, context)
+        answer = await self.inner.send(subgraph, payload, context)
+        if subgraph in self.lose_answers:
+            raise SubgraphUnavailable(subgraph, "connection reset after the request (test)")
+        return answer
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sqlalchemy import text
 
@@ -191,3 +192,75 @@ async def test_a_compliance_key_holds_even_when_the_router_store_is_lost(
     )
     ids = [node["id"] for node in listed["data"]["user"]["complianceLogs"]["nodes"]]
     assert ids == [first.json()["id"], other.json()["id"]]
+
+
+async def _count(platform: Platform, query: str, path: tuple[str, ...]) -> int:
+    data: Any = (await platform.graphql(query))["data"]
+    for name in path:
+        data = data[name]
+    return len(data)
+
+
+async def test_a_user_or_account_retry_after_a_lost_answer_creates_one_record(
+    platform: Platform,
+) -> None:
+    """Issue 15.4: the subgraph committed, the answer was lost, the client retries with its key.
+
+    The router's store holds only answers it got (a 503 releases the key), so it is the key the
+    router hands the subgraph, derived from the header and the caller, that finds the first
+    record: the retry answers 201 with it (no replay header) and nothing is created twice.
+    """
+    client = platform.router
+    key = {"Idempotency-Key": "lost-answer-user"}
+    platform.gate.lose_answers.add("users")
+    lost = await client.post("/api/user", json=user_body(), headers=key)
+    problem(lost, 503, "SUBREQUEST_HTTP_ERROR")
+    platform.gate.lose_answers.clear()
+    assert len(await _users(platform)) == 1  # committed, though the client never heard of it
+
+    again = await client.post("/api/user", json=user_body(), headers=key)
+    assert again.status_code == 201, again.text
+    assert "idempotent-replayed" not in again.headers
+    user = again.json()
+    assert await _users(platform) == [user["id"]]
+    assert again.headers["location"] == f"/api/user/{user['id']}"
+    # Now the router holds the answer too: the next retry is its replay.
+    replay = await client.post("/api/user", json=user_body(), headers=key)
+    assert (replay.status_code, replay.headers["idempotent-replayed"]) == (201, "true")
+    assert replay.json() == user
+    # Another body sent again under a key whose answer was lost: the subgraph's key refuses it.
+    platform.gate.lose_answers.add("users")
+    problem(
+        await client.post(
+            "/api/user",
+            json=user_body(email_address="x@example.com"),
+            headers={"Idempotency-Key": "lost-2"},
+        ),
+        503,
+        "SUBREQUEST_HTTP_ERROR",
+    )
+    platform.gate.lose_answers.clear()
+    clash = await client.post(
+        "/api/user",
+        json=user_body(email_address="y@example.com"),
+        headers={"Idempotency-Key": "lost-2"},
+    )
+    problem(clash, 409, "CONFLICT")
+    assert len(await _users(platform)) == 2
+
+    account_key = {"Idempotency-Key": "lost-answer-account"}
+    platform.gate.lose_answers.add("investments")
+    problem(
+        await client.post("/api/investment", json=account_body(user["id"]), headers=account_key),
+        503,
+        "SUBREQUEST_HTTP_ERROR",
+    )
+    platform.gate.lose_answers.clear()
+    first = await client.post("/api/investment", json=account_body(user["id"]), headers=account_key)
+    assert first.status_code == 201, first.text
+    second = await client.post(
+        "/api/investment", json=account_body(user["id"]), headers=account_key
+    )
+    assert (second.status_code, second.json()["id"]) == (201, first.json()["id"])
+    accounts = "{ investmentAccounts(first: 10) { nodes { id } } }"
+    assert await _count(platform, accounts, ("investmentAccounts", "nodes")) == 1

@@ -40,7 +40,7 @@ def test_migrate_creates_the_tables(tmp_path: Path) -> None:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
         version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     assert "investment_accounts" in tables
-    assert version == ("0002_audit_outbox",)
+    assert version == ("0003_create_idempotency",)
 
 
 def test_settings_read_the_investments_prefix(monkeypatch: pytest.MonkeyPatch) -> None:

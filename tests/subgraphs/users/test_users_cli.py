@@ -53,7 +53,7 @@ async def test_migrate_command_creates_the_schema(
         await engine.dispose()
     assert {"users", "alembic_version"} <= set(tables)
     assert {"email_address", "email_blind_index", "annual_income", "version"} <= columns
-    assert version == "0002_audit_outbox"
+    assert version == "0003_create_idempotency"
     assert "audit_outbox" in tables
 
 
