@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from router.rest import schemas
 from router.rest.naming import keys_to_camel, keys_to_snake
 
-__all__ = ["RESOURCES", "Resource"]
+__all__ = ["RESOURCES", "Resource", "WriteRule"]
 
 _USER_FIELDS = """id title firstName lastName dateOfBirth nationality emailAddress telephoneNumber
 employmentStatus annualIncome { amount currency } sourcesOfWealth status createdAt updatedAt
@@ -37,6 +37,21 @@ _OPAQUE_REST = frozenset({"log_details"})
 
 
 @dataclass(frozen=True)
+class WriteRule:
+    """The roles that may attempt one kind of write, and the refusal's wording.
+
+    A coarse gate the REST layer applies before it reads the body (issue 13.12): a caller none of
+    whose roles may ever make this write gets 403, not a 422 describing the validation rules. The
+    subgraph's policy stays the authority and still decides each request in full (a compliance
+    officer may change an account's status only, a client writes nothing); the role matrix
+    (tests/router/security) checks the two agree.
+    """
+
+    roles: frozenset[str]
+    action: str  # ends "Your role may not {action}.", as the subgraph's refusal does
+
+
+@dataclass(frozen=True)
 class Resource:
     """One REST resource: its path, operations, request models and representation."""
 
@@ -52,6 +67,8 @@ class Resource:
     update_document: str
     update_field: str
     to_rest: Callable[[dict[str, Any]], dict[str, Any]]
+    create_rule: WriteRule
+    update_rule: WriteRule
     # True when the subgraph itself takes the Idempotency-Key (createTransaction's argument).
     key_in_operation: bool = False
     # True when the create input has an optional ``idempotencyKey`` (createUser,
@@ -135,6 +152,8 @@ RESOURCES: tuple[Resource, ...] = (
         ),
         update_field="updateUser",
         to_rest=_plain,
+        create_rule=WriteRule(frozenset({"admin"}), "create users"),
+        update_rule=WriteRule(frozenset({"admin"}), "update users"),
     ),
     Resource(
         name="investment",
@@ -168,6 +187,10 @@ RESOURCES: tuple[Resource, ...] = (
         ),
         update_field="updateInvestmentAccount",
         to_rest=_plain,
+        create_rule=WriteRule(frozenset({"admin", "advisor"}), "open investment accounts"),
+        update_rule=WriteRule(
+            frozenset({"admin", "advisor", "compliance"}), "change investment accounts"
+        ),
     ),
     Resource(
         name="transaction",
@@ -200,6 +223,8 @@ RESOURCES: tuple[Resource, ...] = (
         ),
         update_field="updateTransaction",
         to_rest=_transaction,
+        create_rule=WriteRule(frozenset({"admin", "advisor"}), "record transactions"),
+        update_rule=WriteRule(frozenset({"admin", "advisor"}), "change transactions"),
         key_in_operation=True,
     ),
     Resource(
@@ -234,6 +259,8 @@ RESOURCES: tuple[Resource, ...] = (
         ),
         update_field="amendComplianceLog",
         to_rest=_compliance,
+        create_rule=WriteRule(frozenset({"admin", "compliance"}), "log or amend compliance events"),
+        update_rule=WriteRule(frozenset({"admin", "compliance"}), "log or amend compliance events"),
         patch_verb="Amend (append a revision to)",
     ),
 )

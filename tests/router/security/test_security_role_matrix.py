@@ -590,3 +590,48 @@ async def test_a_client_cannot_tell_another_users_row_from_a_missing_one(
     assert staff["data"][field]["id"] == theirs and "errors" not in staff
     response = await platform.router.get(f"{path}/{theirs}", headers=platform.headers("advisor"))
     assert response.status_code == 200
+
+
+# -- REST writes: authorization before the body (issue 13.12) ----------------------------------
+
+# Bodies a write refuses before any subgraph sees them: malformed, of the wrong type, invalid.
+BAD_BODIES: list[tuple[str, dict[str, str], bytes]] = [
+    ("invalid", {"content-type": "application/json"}, b'{"unknown_field": 1}'),
+    ("malformed", {"content-type": "application/json"}, b'{"first_name": '),
+    ("not json", {"content-type": "text/plain"}, b"hello"),
+]
+
+
+def _write_roles(resource: str, method: str) -> frozenset[str]:
+    """Every role the matrix above lets make some write of this kind to ``resource``."""
+    names = {route.name for route in ROUTES if route.name.startswith(f"{method} /api/{resource}")}
+    return frozenset().union(*(route.allowed for route in ROUTES if route.name in names))
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.parametrize("resource", ["user", "investment", "transaction", "compliance"])
+async def test_a_caller_who_may_not_write_gets_403_whatever_the_body(
+    platform: SecuredPlatform, resource: str, method: str
+) -> None:
+    from router.rest.resources import RESOURCES
+
+    (declared,) = [r for r in RESOURCES if r.name == resource]
+    rule = declared.create_rule if method == "POST" else declared.update_rule
+    # The router's gate lets through exactly the roles the subgraphs let make some such write.
+    assert rule.roles == _write_roles(resource, method)
+    path = f"/api/{resource}" if method == "POST" else f"/api/{resource}/{platform.ids.own_user}"
+    for role in ROLES:
+        for label, headers, content in BAD_BODIES:
+            response = await platform.router.request(
+                method, path, content=content, headers={**platform.headers(role), **headers}
+            )
+            body = response.json()
+            if role in rule.roles:
+                assert response.status_code in (400, 422), (role, label, body)
+                continue
+            assert response.status_code == 403, (role, label, body)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert body["code"] == "FORBIDDEN" and body["reason"] == "ROLE"
+            assert body["detail"] == f"Your role may not {rule.action}."
+            # Nothing about the body's rules: no field list, no validation message.
+            assert "errors" not in body
