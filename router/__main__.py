@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 
-from router.auth import JwksError
+from router.auth import JwksError, SecuritySettings
 from router.http import create_app, load_supergraph
 from router.settings import RouterSettings
 from router.supergraph.errors import SupergraphError
@@ -54,7 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {args.supergraph}: {exc}", file=sys.stderr)
         return 2
     try:
-        app = create_app(supergraph, settings, freeze_gc=True)
+        security = SecuritySettings()
+        for warning in startup_warnings(settings, security):
+            print(f"WARNING: {warning}", file=sys.stderr)
+        app = create_app(supergraph, settings, security=security, freeze_gc=True)
     except (ValueError, JwksError, OSError) as exc:
         # Settings (subgraph URL overrides) and security configuration (signing key, JWKS, token
         # algorithms): messages name the setting, never a secret.
@@ -80,6 +83,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     del app
     uvicorn.run("router.__main__:worker_app", factory=True, workers=args.workers, **options)
     return 0
+
+
+def startup_warnings(settings: RouterSettings, security: SecuritySettings) -> list[str]:
+    """Return what an operator must not miss about this configuration, one sentence each."""
+    warnings: list[str] = []
+    if security.production and settings.query_plan_exposed(production=True):
+        warnings.append(
+            "ROUTER_EXPOSE_QUERY_PLAN is on in production: any caller can read query plans "
+            "(X-Debug-Plan: 1)"
+        )
+    return warnings
 
 
 def worker_app() -> Any:

@@ -86,13 +86,19 @@ class RouterSettings(BaseSettings):
     # security layer (router/security): the internal token it minted for this caller and the
     # request id. The caller's own Authorization is never forwarded (refused at startup).
     forward_headers: tuple[str, ...] = ("x-internal-token", "x-request-id")
-    # Lets a client ask for the query plan with the ``X-Debug-Plan: 1`` request header.
-    expose_query_plan: bool = True
+    # Lets a client ask for the query plan with the ``X-Debug-Plan: 1`` request header. Unset: on
+    # in development, off in production (ROUTER_ENV), like introspection: a plan shows how the
+    # graph is split across services, which is for the people who run it.
+    expose_query_plan: bool | None = None
     plan_cache_size: int = 1024
     # GraphiQL's browser bundles (default: router/static/graphiql, filled by make install).
     graphiql_assets_dir: Path | None = None
     # Overrides of the supergraph's subgraph URLs by subgraph name (case-insensitive).
     subgraph_urls: dict[str, str] = Field(default_factory=dict)
+
+    def query_plan_exposed(self, *, production: bool) -> bool:
+        """Whether ``X-Debug-Plan`` works: the setting, or by default only outside production."""
+        return (not production) if self.expose_query_plan is None else self.expose_query_plan
 
     def default_subgraph_policy(self) -> SubgraphPolicy:
         """Return the resilience policy of a subgraph without overrides."""

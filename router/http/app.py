@@ -142,6 +142,8 @@ def create_app(
     from router.security import install_security
 
     settings = settings or RouterSettings()
+    security = security or SecuritySettings()
+    expose_plan = settings.query_plan_exposed(production=security.production)
     if supergraph is None:
         supergraph = settings.supergraph_path
     if not isinstance(supergraph, Supergraph):
@@ -171,6 +173,7 @@ def create_app(
             transport=used,
             subgraph_urls=urls,
             graphiql_assets_dir=assets_dir,
+            expose_query_plan=expose_plan,
         )
         if freeze_gc:
             # Everything built so far (schema, supergraph, plans' building blocks) lives as long
@@ -196,5 +199,5 @@ def create_app(
     # The REST shims (/api/*, /openapi.json, /docs); their lifespan opens the idempotency store.
     app.include_router(create_rest_router())
     app.mount(ASSETS_URL_PATH, StaticFiles(directory=assets_dir, check_dir=False), name="graphiql")
-    install_security(app, security or SecuritySettings(), forward_headers=settings.forward_headers)
+    install_security(app, security, forward_headers=settings.forward_headers)
     return app

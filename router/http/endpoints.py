@@ -181,8 +181,9 @@ def _status(phase: str, body: dict[str, Any], media_type: str) -> int:
 
 
 def _wants_plan(headers: Headers, state: RouterState) -> bool:
-    value = headers.get(PLAN_HEADER, "").strip().lower()
-    return state.settings.expose_query_plan and value in ("1", "true", "yes")
+    if not state.expose_query_plan:
+        return False
+    return headers.get(PLAN_HEADER, "").strip().lower() in ("1", "true", "yes")
 
 
 def _operation_kind(params: GraphQLParams) -> str | None:

@@ -22,6 +22,8 @@ class RouterState:
     transport: SubgraphTransport
     subgraph_urls: Mapping[str, str]
     graphiql_assets_dir: Path
+    # Whether X-Debug-Plan answers with the plan (RouterSettings.query_plan_exposed).
+    expose_query_plan: bool = False
 
 
 def router_state(request: Request) -> RouterState:

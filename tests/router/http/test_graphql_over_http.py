@@ -241,6 +241,21 @@ async def test_plan_header_is_ignored_when_disabled(router_factory) -> None:
     assert "extensions" not in response.json()
 
 
+async def test_plans_are_off_by_default_in_production_and_can_be_switched_on(
+    router_factory,
+) -> None:
+    # Unset, ROUTER_EXPOSE_QUERY_PLAN follows ROUTER_ENV: on in development (the fixture above),
+    # off in production, where an operator may still switch it on explicitly.
+    for expose, shown in ((None, False), (True, True), (False, False)):
+        async with router_factory(production=True, expose_query_plan=expose) as router:
+            response = await router.post(
+                "/graphql", json={"query": USERS_QUERY}, headers={"x-debug-plan": "1"}
+            )
+        body = response.json()
+        assert body["data"]["users"], body
+        assert ("queryPlan" in body.get("extensions", {})) is shown, expose
+
+
 class RecordingTransport:
     """Wraps the real subgraph client and records the context of every subgraph request."""
 

@@ -135,3 +135,14 @@ def test_main_reports_a_security_misconfiguration_clearly(
     result = _refused_start(supergraph, environ)
     assert "ROUTER_INTERNAL_SIGNING_KEY" in result.stderr
     assert "x" * 40 not in result.stderr
+
+
+def test_a_query_plan_exposed_in_production_is_warned_about() -> None:
+    from router.__main__ import startup_warnings
+    from router.auth import SecuritySettings
+
+    production = SecuritySettings(env="production")
+    (warning,) = startup_warnings(RouterSettings(expose_query_plan=True), production)
+    assert "ROUTER_EXPOSE_QUERY_PLAN" in warning
+    assert startup_warnings(RouterSettings(), production) == []
+    assert startup_warnings(RouterSettings(expose_query_plan=True), SecuritySettings()) == []
