@@ -41,6 +41,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=settings.workers,
         help="router processes on one socket (ROUTER_WORKERS; default: %(default)s)",
     )
+    parser.add_argument(
+        "--auth-mode",
+        choices=["required", "off"],
+        default=None,
+        help="caller authentication (ROUTER_AUTH_MODE; default: required). off: no caller token "
+        "is needed; subgraphs get an internal token only when a signing key is configured",
+    )
     args = parser.parse_args(argv)
     try:
         supergraph = load_supergraph(args.supergraph)
@@ -54,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {args.supergraph}: {exc}", file=sys.stderr)
         return 2
     try:
-        security = SecuritySettings()
+        overrides = {} if args.auth_mode is None else {"auth_mode": args.auth_mode}
+        security = SecuritySettings(**overrides)
         for warning in startup_warnings(settings, security):
             print(f"WARNING: {warning}", file=sys.stderr)
         app = create_app(supergraph, settings, security=security, freeze_gc=True)
@@ -80,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # fails before any worker starts and development keys exist before the workers read them;
     # each worker builds its own from the same environment (uvicorn needs an import string).
     os.environ["ROUTER_SUPERGRAPH_PATH"] = str(args.supergraph.resolve())
+    os.environ["ROUTER_AUTH_MODE"] = security.auth_mode
     del app
     uvicorn.run("router.__main__:worker_app", factory=True, workers=args.workers, **options)
     return 0
@@ -88,6 +97,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def startup_warnings(settings: RouterSettings, security: SecuritySettings) -> list[str]:
     """Return what an operator must not miss about this configuration, one sentence each."""
     warnings: list[str] = []
+    if not security.authentication_required:
+        signed = (
+            "each subgraph request carries an internal token for the fixed identity 'anonymous' "
+            f"(roles: {', '.join(security.anonymous_roles) or 'none'})"
+            if security.internal_key_configured
+            else "no internal token is sent to the subgraphs"
+        )
+        warnings.append(
+            "AUTHENTICATION IS OFF (ROUTER_AUTH_MODE=off): the router accepts every request "
+            f"without a caller token and {signed}. Serve only subgraphs that need no "
+            "authentication, or put an authenticating proxy in front."
+        )
     if security.production and settings.query_plan_exposed(production=True):
         warnings.append(
             "ROUTER_EXPOSE_QUERY_PLAN is on in production: any caller can read query plans "

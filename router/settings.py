@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from router.headers import HeaderRule
 from router.resilience import SubgraphPolicy
 
 SUBGRAPH_URL_ENV_PREFIX = "ROUTER_SUBGRAPH_URL_"
@@ -86,6 +87,10 @@ class RouterSettings(BaseSettings):
     # security layer (router/security): the internal token it minted for this caller and the
     # request id. The caller's own Authorization is never forwarded (refused at startup).
     forward_headers: tuple[str, ...] = ("x-internal-token", "x-request-id")
+    # Header propagation rules on top of those, by subgraph name or "all" (router/headers.py), e.g.
+    # ROUTER_HEADER_RULES='{"all": [{"propagate": "x-tenant"}],
+    #                       "users": [{"propagate": "x-lang", "rename": "accept-language"}]}'.
+    header_rules: dict[str, list[HeaderRule]] = Field(default_factory=dict)
     # Lets a client ask for the query plan with the ``X-Debug-Plan: 1`` request header. Unset: on
     # in development, off in production (ROUTER_ENV), like introspection: a plan shows how the
     # graph is split across services, which is for the people who run it.

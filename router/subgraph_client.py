@@ -183,8 +183,8 @@ class SubgraphClient:
         with something that is not a GraphQL response.
         """
         headers: dict[str, str] | None = None
-        if context.headers or context.request_id is not None:
-            headers = dict(context.headers)
+        if context.headers or context.request_id is not None or context.subgraph_headers:
+            headers = dict(context.headers_for(subgraph))
             if context.request_id is not None:
                 headers["x-request-id"] = context.request_id
         return await self._guarded(

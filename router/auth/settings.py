@@ -42,6 +42,15 @@ class SecuritySettings(BaseSettings):
         description="Folder of the development secret and keys (<data_dir>/keys).",
     )
 
+    # -- caller authentication -----------------------------------------------------------------
+    # required: every /graphql and /api/* request needs a valid caller token (what `wealthtech up`
+    # runs). off: no caller token is needed or checked, for a router in front of subgraphs that
+    # authenticate nobody (a general gateway); an internal token is then sent only when a signing
+    # key is configured, for the fixed identity below. `python -m router` warns loudly at startup.
+    auth_mode: Literal["required", "off"] = "required"
+    anonymous_roles: Annotated[tuple[str, ...], NoDecode] = ()
+    anonymous_scopes: Annotated[tuple[str, ...], NoDecode] = ()
+
     # -- caller tokens -------------------------------------------------------------------------
     jwt_hs256_secret: SecretStr | None = None
     jwt_jwks_file: Path | None = None
@@ -82,7 +91,17 @@ class SecuritySettings(BaseSettings):
     csrf_prevention: bool = True
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    _split_lists = field_validator("cors_origins", "jwt_algorithms", mode="before")(_split)
+    _split_lists = field_validator(
+        "cors_origins", "jwt_algorithms", "anonymous_roles", "anonymous_scopes", mode="before"
+    )(_split)
+
+    @property
+    def authentication_required(self) -> bool:
+        return self.auth_mode == "required"
+
+    @property
+    def internal_key_configured(self) -> bool:
+        return self.internal_signing_key is not None or self.internal_signing_key_file is not None
 
     @property
     def production(self) -> bool:

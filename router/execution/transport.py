@@ -17,6 +17,14 @@ class RequestContext:
 
     headers: Mapping[str, str] = field(default_factory=dict)
     request_id: str | None = None
+    # Headers only some subgraphs get (header propagation rules), by subgraph name; sent on top
+    # of ``headers`` to that subgraph.
+    subgraph_headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def headers_for(self, subgraph: str) -> Mapping[str, str]:
+        """Return the headers of a request to ``subgraph``: the common ones and its own."""
+        own = self.subgraph_headers.get(subgraph)
+        return {**self.headers, **own} if own else self.headers
 
 
 class SubgraphUnavailable(Exception):

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from router.auth.settings import SecuritySettings
 from router.execution import SubgraphTransport
 from router.gateway import Gateway
+from router.headers import compile_header_rules
 from router.http.endpoints import GRAPHQL_POST, ROUTES
 from router.http.graphiql import ASSETS_URL_PATH, DEFAULT_ASSETS_DIR
 from router.http.state import RouterState
@@ -151,6 +152,12 @@ def create_app(
     loaded: Supergraph = supergraph
     urls = settings.resolve_subgraph_urls(loaded.subgraph_urls)
     policies = settings.resolve_subgraph_policies(urls)
+    header_plan = compile_header_rules(
+        settings.header_rules,
+        urls,
+        forward=settings.forward_headers,
+        authorization_allowed=not security.authentication_required,
+    )
     assets_dir = settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
 
     @asynccontextmanager
@@ -174,6 +181,7 @@ def create_app(
             subgraph_urls=urls,
             graphiql_assets_dir=assets_dir,
             expose_query_plan=expose_plan,
+            header_plan=header_plan,
         )
         if freeze_gc:
             # Everything built so far (schema, supergraph, plans' building blocks) lives as long

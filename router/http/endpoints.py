@@ -147,14 +147,7 @@ async def _execute(
     media_type: str,
     allowed: frozenset[str] | None,
 ) -> Response:
-    context = RequestContext(
-        headers={
-            name: value
-            for name in state.settings.forward_headers
-            if (value := headers.get(name)) is not None
-        },
-        request_id=headers.get("x-request-id"),
-    )
+    context = request_context(state, headers)
     outcome = await state.gateway.execute(
         params.query,
         params.variables,
@@ -170,6 +163,16 @@ async def _execute(
         orjson.dumps(body),
         status_code=_status(outcome.phase, body, media_type),
         media_type=media_type,
+    )
+
+
+def request_context(state: RouterState, headers: Headers) -> RequestContext:
+    """Return what travels to the subgraphs with this request: its headers, by the rules."""
+    plan = state.header_plan
+    return RequestContext(
+        headers=plan.headers(headers),
+        request_id=headers.get("x-request-id"),
+        subgraph_headers=plan.subgraph_headers(headers) if plan.per_subgraph else {},
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
 
 from router.execution import SubgraphTransport
 from router.gateway import Gateway
+from router.headers import HeaderPlan
 from router.settings import RouterSettings
 from router.supergraph import Supergraph
 
@@ -24,6 +25,8 @@ class RouterState:
     graphiql_assets_dir: Path
     # Whether X-Debug-Plan answers with the plan (RouterSettings.query_plan_exposed).
     expose_query_plan: bool = False
+    # Which request headers go to which subgraphs (forward_headers and ROUTER_HEADER_RULES).
+    header_plan: HeaderPlan = field(default_factory=HeaderPlan)
 
 
 def router_state(request: Request) -> RouterState:

@@ -109,15 +109,10 @@ def _idempotency_key(request: Request, *, required: bool) -> str | None:
 
 
 def _context(request: Request) -> RequestContext:
-    settings = router_state(request).settings
-    return RequestContext(
-        headers={
-            name: value
-            for name in settings.forward_headers
-            if (value := request.headers.get(name)) is not None
-        },
-        request_id=request.headers.get("x-request-id"),
-    )
+    # Imported here for the reason RouterState is: router.http imports this package.
+    from router.http.endpoints import request_context
+
+    return request_context(router_state(request), request.headers)
 
 
 async def _run(

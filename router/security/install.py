@@ -10,10 +10,11 @@ from starlette.middleware.cors import CORSMiddleware
 
 from router.auth.factory import build_signer, build_verifier
 from router.auth.settings import SecuritySettings
+from router.auth.verifier import Caller
 from router.limits import PREFLIGHT_HEADERS, Limits
 from router.security.middleware import SecurityMiddleware
 
-__all__ = ["install_security", "limits_from"]
+__all__ = ["anonymous_caller", "install_security", "limits_from"]
 
 _CORS_HEADERS = (
     "authorization",
@@ -52,6 +53,15 @@ def limits_from(settings: SecuritySettings) -> Limits:
     )
 
 
+def anonymous_caller(settings: SecuritySettings) -> Caller:
+    """Return the identity of every request when authentication is off (``ROUTER_ANONYMOUS_*``)."""
+    return Caller(
+        sub="anonymous",
+        roles=frozenset(settings.anonymous_roles),
+        scopes=frozenset(settings.anonymous_scopes),
+    )
+
+
 def install_security(
     app: Starlette,
     settings: SecuritySettings,
@@ -62,7 +72,8 @@ def install_security(
     """Add the security middleware (and CORS when origins are configured) to ``app``.
 
     Keys are loaded now, so a misconfiguration fails before the server listens. Refuses a
-    ``forward_headers`` list that would send the caller's own ``Authorization`` to subgraphs.
+    ``forward_headers`` list that would send the caller's own ``Authorization`` to subgraphs
+    (allowed only with authentication off, where the router verifies no token of its own).
     """
     installed: list[object] = [entry.cls for entry in app.user_middleware]
     if SecurityMiddleware in installed:
@@ -75,18 +86,24 @@ def install_security(
         # The subgraph client writes these itself: a forwarded copy would make the request's
         # framing ambiguous to the subgraph (two lengths, two hosts).
         raise ValueError(f"forward_headers must not include {', '.join(map(repr, framing))}")
-    if "authorization" in forwarded:
+    if "authorization" in forwarded and settings.authentication_required:
         raise ValueError(
             "forward_headers must not include 'authorization': subgraphs get the caller's "
             "identity in X-Internal-Token, never the caller's own token"
         )
-    signer = build_signer(settings)
-    # The router's own subgraph requests (readiness probes) sign with the same key.
-    app.state.internal_token_signer = signer
+    required = settings.authentication_required
+    # With authentication off, no key is ever generated: a token is sent only when configured.
+    signer = build_signer(settings) if required or settings.internal_key_configured else None
+    if signer is not None:
+        # The router's own subgraph requests (readiness probes) sign with the same key.
+        app.state.internal_token_signer = signer
     app.add_middleware(
         SecurityMiddleware,
-        verifier=build_verifier(settings, jwks_transport=jwks_transport),
+        verifier=build_verifier(settings, jwks_transport=jwks_transport) if required else None,
         signer=signer,
+        # Off: a fixed identity only when there is a key to sign its token with; without one the
+        # router knows no caller at all, and the subgraphs decide what an unknown caller gets.
+        anonymous=None if required or signer is None else anonymous_caller(settings),
         limits=limits_from(settings),
         csrf_prevention=settings.csrf_prevention,
         graphiql=settings.graphiql_enabled,

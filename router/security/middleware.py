@@ -6,13 +6,16 @@ In order, for each request to those paths:
 2. CSRF prevention on ``/graphql`` (``400 BAD_REQUEST``, see :mod:`router.limits.csrf`);
 3. authentication: ``Authorization: Bearer <JWT>`` (``401 UNAUTHENTICATED`` with
    ``WWW-Authenticate``), so an anonymous caller learns nothing about limits or the schema;
+   skipped when authentication is off (``ROUTER_AUTH_MODE=off``: no verifier);
 4. operation limits on ``/graphql`` (depth, aliases, tokens, page size, introspection:
    ``400`` with the code of :mod:`router.limits.checks`);
 5. identity for the subgraphs: the caller's ``X-Internal-Token`` (minted, or reused while it has
    half its life left: :class:`~router.auth.internal.InternalTokenSigner`) and an
    ``X-Request-Id`` replace whatever the client sent under those names, and the endpoint forwards
    them (``RouterSettings.forward_headers``); the client's ``Authorization`` is never forwarded.
-   The response carries the same ``X-Request-Id``.
+   The response carries the same ``X-Request-Id``. With authentication off, the internal token
+   is minted only when a signing key is configured, for one fixed identity (``anonymous``); a
+   client's own ``X-Internal-Token`` is dropped either way.
 
 The GraphiQL page itself (``GET /graphql`` without ``query``) needs no token (a browser cannot
 send one on navigation) and is ``404`` when GraphiQL is switched off. Other paths (``/healthz``,
@@ -67,9 +70,10 @@ class SecurityMiddleware:
         self,
         app: ASGIApp,
         *,
-        verifier: TokenVerifier,
-        signer: InternalTokenSigner,
+        verifier: TokenVerifier | None,
+        signer: InternalTokenSigner | None,
         limits: Limits,
+        anonymous: Caller | None = None,
         csrf_prevention: bool = True,
         graphiql: bool = True,
         graphql_path: str = "/graphql",
@@ -79,6 +83,7 @@ class SecurityMiddleware:
         self._verifier = verifier
         self._signer = signer
         self._limits = limits
+        self._anonymous = anonymous
         self._csrf = csrf_prevention
         self._graphiql = graphiql
         self._graphql_path = graphql_path
@@ -108,7 +113,8 @@ class SecurityMiddleware:
             body = await self._body(method, headers, receive)
             if is_graphql and self._csrf and is_csrf_risk(method, headers):
                 raise _Refused(400, "BAD_REQUEST", CSRF_MESSAGE)
-            caller = await self._authenticate(headers)
+            verifier = self._verifier
+            caller = self._anonymous if verifier is None else await _authenticate(verifier, headers)
             if is_graphql:
                 self._check_limits(method, headers, body, query_params)
         except _Refused as refused:
@@ -140,24 +146,6 @@ class SecurityMiddleware:
                 break
         return b"".join(chunks)
 
-    async def _authenticate(self, headers: Headers) -> Caller:
-        value = headers.get("authorization")
-        if value is None:
-            raise _Refused(401, "UNAUTHENTICATED", "A bearer token is required (Authorization).")
-        scheme, _, token = value.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _Refused(
-                401,
-                "UNAUTHENTICATED",
-                "The Authorization header must be 'Bearer <token>'.",
-                has_token=True,
-            )
-        try:
-            return await self._verifier.verify(token.strip())
-        except AuthenticationError as exc:
-            log.info("caller token refused: %s", exc.reason)
-            raise _Refused(401, "UNAUTHENTICATED", exc.message, has_token=True) from None
-
     def _check_limits(
         self, method: str, headers: Headers, body: bytes | None, query_params: QueryParams
     ) -> None:
@@ -174,23 +162,26 @@ class SecurityMiddleware:
         except LimitViolation as violation:
             raise _Refused(violation.status, violation.code, violation.message) from None
 
-    def _with_identity(self, scope: Scope, headers: Headers, caller: Caller) -> tuple[Scope, str]:
+    def _with_identity(
+        self, scope: Scope, headers: Headers, caller: Caller | None
+    ) -> tuple[Scope, str]:
         incoming = headers.get("x-request-id")
         request_id = (
             incoming
             if incoming is not None and is_valid_request_id(incoming)
             else os.urandom(16).hex()  # as random as a uuid4, and a quarter of its cost
         )
-        token = self._signer.mint(caller)
         forwarded = [
             (name, value)
             for name, value in scope["headers"]
             if name not in (INTERNAL_TOKEN, REQUEST_ID)
         ]
-        forwarded.append((INTERNAL_TOKEN, token.encode("ascii")))
+        if caller is not None and self._signer is not None:
+            forwarded.append((INTERNAL_TOKEN, self._signer.mint(caller).encode("ascii")))
         forwarded.append((REQUEST_ID, request_id.encode("ascii")))
         state: dict[str, Any] = dict(scope.get("state") or {})
-        state[CALLER_STATE_KEY] = caller
+        if caller is not None:
+            state[CALLER_STATE_KEY] = caller
         return {**scope, "headers": forwarded, "state": state}, request_id
 
     def _refusal(
@@ -207,6 +198,25 @@ class SecurityMiddleware:
         return rest_refusal(
             refused.status, refused.code, refused.message, path, has_token=refused.has_token
         )
+
+
+async def _authenticate(verifier: TokenVerifier, headers: Headers) -> Caller:
+    value = headers.get("authorization")
+    if value is None:
+        raise _Refused(401, "UNAUTHENTICATED", "A bearer token is required (Authorization).")
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _Refused(
+            401,
+            "UNAUTHENTICATED",
+            "The Authorization header must be 'Bearer <token>'.",
+            has_token=True,
+        )
+    try:
+        return await verifier.verify(token.strip())
+    except AuthenticationError as exc:
+        log.info("caller token refused: %s", exc.reason)
+        raise _Refused(401, "UNAUTHENTICATED", exc.message, has_token=True) from None
 
 
 def _tagged(send: Send, request_id: str) -> Send:
