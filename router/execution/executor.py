@@ -6,6 +6,13 @@ produced its representation. Subgraph errors are re-pathed onto client response 
 subgraph becomes an error entry, never an exception. A fetch that fails as a whole (unreachable,
 HTTP error, or answered with errors and no data) is reported as field errors (GraphQL spec 7.1.2):
 one error per field the fetch was to resolve, at that field's response path, as Hive Gateway does.
+
+A malformed answer is reported the same way, with `SUBREQUEST_MALFORMED_RESPONSE` (ADR 0017):
+neither data nor errors; an `_entities` list whose length is not the number of representations
+(refused whole: items are matched by position); an item that is not an object or names another
+concrete type (refused alone). An entity whose key or requirements are missing from the data is
+not sent, and its fields get the error unless an earlier failure already explains it. A `null`
+item is an entity the subgraph does not know: its fields are null, an error only where non-null.
 """
 
 from __future__ import annotations
@@ -103,6 +110,17 @@ def _unavailable_error(subgraph: str, reason: str) -> dict[str, Any]:
     return {
         "message": f"HTTP fetch failed from '{subgraph}': {reason}",
         "extensions": {"code": "SUBREQUEST_HTTP_ERROR", "service": subgraph},
+    }
+
+
+def _malformed_error(subgraph: str, reason: str, *, sent: bool = True) -> dict[str, Any]:
+    if sent:
+        message = f"Malformed response from '{subgraph}': {reason}."
+    else:
+        message = f"Cannot fetch from '{subgraph}': {reason}."
+    return {
+        "message": message,
+        "extensions": {"code": "SUBREQUEST_MALFORMED_RESPONSE", "service": subgraph},
     }
 
 
@@ -232,7 +250,14 @@ class Executor:
         if isinstance(data, dict):
             merge_into(state.data, data, self.object_types)
         failed: list[Path] | None = None
-        for error in response.get("errors") or ():
+        errors = response.get("errors") or ()
+        if not isinstance(data, dict) and not errors:
+            # neither data nor errors: every root field of the fetch is left unexplained
+            failed = [(key,) for key in response_keys(fetch.operation).get(None, ())]
+            malformed = _malformed_error(fetch.subgraph, "no data object and no errors")
+            _failure_copies(malformed, failed, state)
+            return
+        for error in errors:
             path = error.get("path") if isinstance(error, dict) else None
             shaped = _subgraph_error(error, fetch.subgraph, tuple(path) if path else None)
             if path or isinstance(data, dict):
@@ -251,12 +276,14 @@ class Executor:
         representations: list[dict[str, Any]] = []
         targets: list[list[dict[str, Any]]] = []
         index_of: dict[Hashable, int] = {}
+        unbuildable: list[dict[str, Any]] = []
         for obj in objects_at(state.data, flatten.path):
             entity = by_type.get(str(obj.get("__typename")))
             if entity is None:
-                continue
+                continue  # another type's object; an impossible __typename is the shaper's
             rep = representation(obj, entity)
             if rep is None:
+                unbuildable.append(obj)
                 continue
             identity: Hashable
             try:  # flat keys (the usual case) hash as a tuple; nested ones go through JSON
@@ -271,6 +298,8 @@ class Executor:
                 targets.append([obj])
             else:
                 targets[position].append(obj)
+        if unbuildable:
+            self._unbuildable(fetch, flatten, by_type, unbuildable, state)
         if not representations:
             return
         variables = self._variables(fetch, state)
@@ -278,23 +307,101 @@ class Executor:
         response = await self._send(fetch, variables, state)
         data = response.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
-        if isinstance(entities, list):
-            object_types = self.object_types
-            for position, entity_data in enumerate(entities[: len(targets)]):
-                if isinstance(entity_data, dict):
-                    for obj in targets[position]:
-                        merge_into(obj, entity_data, object_types)
         errors = response.get("errors")
-        if errors:
+        malformed: str | None = None
+        if isinstance(entities, list) and len(entities) != len(targets):
+            # Answers are matched to representations by position: with a count off, no item
+            # can be trusted to be the entity it stands for (another client's data could land
+            # on this object), so the whole answer is refused.
+            malformed = f"{len(entities)} entities for {len(targets)} representations in _entities"
+            entities = None
+        elif not isinstance(entities, list) and not errors:
+            malformed = "no _entities list and no errors"
+        if isinstance(entities, list):
+            refused = self._merge_entities(entities, targets, representations)
+            if refused:
+                paths = paths_at(state.data, flatten.path)
+                groups = [targets[position] for position in refused]
+                failed = self._entity_fields(fetch, by_type, groups, paths)
+                error = _malformed_error(
+                    fetch.subgraph, "an _entities item that is not the entity it stands for"
+                )
+                _failure_copies(error, failed, state)
+        if errors or malformed:
             paths = paths_at(state.data, flatten.path)
-            failed: list[Path] | None = None
-            for error in errors:
+            failed_at: list[Path] | None = None
+            reported = list(errors or ())
+            for error in reported:
                 if isinstance(entities, list) or (isinstance(error, dict) and error.get("path")):
                     self._entity_error(error, fetch.subgraph, targets, paths, state)
                     continue
-                if failed is None:
-                    failed = self._entity_fields(fetch, by_type, targets, paths)
-                _failure_copies(_subgraph_error(error, fetch.subgraph, None), failed, state)
+                if failed_at is None:
+                    failed_at = self._entity_fields(fetch, by_type, targets, paths)
+                _failure_copies(_subgraph_error(error, fetch.subgraph, None), failed_at, state)
+            if malformed and not reported:
+                failed_at = self._entity_fields(fetch, by_type, targets, paths)
+                _failure_copies(_malformed_error(fetch.subgraph, malformed), failed_at, state)
+
+    def _merge_entities(
+        self,
+        entities: list[Any],
+        targets: list[list[dict[str, Any]]],
+        representations: list[dict[str, Any]],
+    ) -> list[int]:
+        """Merge each answer into its objects; return the positions of refused items.
+
+        `null` is an entity the subgraph does not know (federation spec): its fields stay null,
+        with an error only where a non-null field is left empty. An item that is not an object,
+        or whose `__typename` is another concrete type than the object's, is refused.
+        """
+        object_types = self.object_types
+        refused: list[int] = []
+        for position, entity_data in enumerate(entities):
+            if isinstance(entity_data, dict):
+                answered = entity_data.get("__typename")
+                if (
+                    answered is not None
+                    and answered != representations[position].get("__typename")
+                    and answered in object_types
+                ):
+                    own = targets[position][0].get("__typename")
+                    if own in object_types and own != answered:
+                        refused.append(position)
+                        continue
+                for obj in targets[position]:
+                    merge_into(obj, entity_data, object_types)
+            elif entity_data is not None:
+                refused.append(position)
+        return refused
+
+    def _unbuildable(
+        self,
+        fetch: Fetch,
+        flatten: Flatten,
+        by_type: Mapping[str, EntityType],
+        objects: list[dict[str, Any]],
+        state: ExecutionState,
+    ) -> None:
+        """Report the fields of entities whose key or requirements are missing from the data.
+
+        Not when an error already sits at or below the object: an earlier fetch that failed
+        (and left a requirement out) has already said why.
+        """
+        paths = paths_at(state.data, flatten.path)
+        errored: set[tuple[Any, ...]] = set()
+        for error in state.errors:
+            path = error.get("path")
+            if isinstance(path, list):
+                errored.update(tuple(path[:end]) for end in range(len(path) + 1))
+        unexplained = [
+            obj for obj in objects if not any(at in errored for at in paths.get(id(obj), ()))
+        ]
+        if not unexplained:
+            return
+        failed = self._entity_fields(fetch, by_type, [[obj] for obj in unexplained], paths)
+        reason = "an entity whose key or required fields are missing or null"
+        error = _malformed_error(fetch.subgraph, reason, sent=False)
+        _failure_copies(error, failed, state)
 
     @staticmethod
     def _entity_fields(

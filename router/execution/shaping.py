@@ -5,10 +5,18 @@ requirements fetched for planning disappear), in the client's order and under it
 resolves type conditions by `__typename`, evaluates `@skip`/`@include`, and applies GraphQL null
 propagation (a null in a non-null position nulls the nearest nullable parent, with an error
 unless one is already recorded at or below that path).
+
+Subgraph data is checked against the API schema on the way (ADR 0017): a value of the wrong
+shape (a string where an object or a list is expected, a leaf its scalar or enum cannot
+represent, a `__typename` that is not a possible type of the position) becomes `null` with a
+`SUBREQUEST_MALFORMED_RESPONSE` error at its exact path, and propagates like any other null. Leaf
+values are coerced as graphql-js does (an integer ID becomes a string); error messages never
+repeat the value, which may be a sensitive field's plaintext.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +28,14 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
+    GraphQLEnumType,
     GraphQLInterfaceType,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
@@ -32,6 +43,7 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
     is_leaf_type,
+    specified_scalar_types,
 )
 
 # (directive name, value node) pairs that must all pass for a selection to be included
@@ -46,6 +58,70 @@ INVALID = _Invalid()
 _PASSTHROUGH = frozenset({"__schema", "__type"})
 # entry kinds
 _TYPENAME, _LEAF, _GENERAL, _RAW, _UNKNOWN = range(5)
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+MALFORMED = "SUBREQUEST_MALFORMED_RESPONSE"
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """How a leaf value from a subgraph is checked: values of type `fast` pass as they are."""
+
+    name: str
+    fast: type | None  # str for String and ID, int for Int, ...; None: always the slow path
+    check: bool  # False for custom scalars: their values pass through unchecked
+    bounded: bool  # Int: a 32-bit range as well
+    values: frozenset[str] | None  # an enum's values in the API (an @inaccessible one is not)
+    scalar: GraphQLScalarType | None  # built-in scalars: graphql-core's serializer for the rest
+
+
+_FAST = {"String": str, "ID": str, "Int": int, "Float": float, "Boolean": bool}
+
+
+def _leaf(named: GraphQLNamedType) -> _Leaf:
+    if isinstance(named, GraphQLEnumType):
+        return _Leaf(named.name, None, True, False, frozenset(named.values), None)
+    builtin = named.name in specified_scalar_types and isinstance(named, GraphQLScalarType)
+    return _Leaf(
+        named.name,
+        _FAST.get(named.name) if builtin else None,
+        builtin,
+        named.name == "Int",
+        None,
+        named if builtin else None,  # type: ignore[arg-type]
+    )
+
+
+def _coerce(leaf: _Leaf, value: Any) -> tuple[bool, Any]:
+    """Return (valid, value as the client gets it) for a leaf value off the fast path."""
+    if leaf.values is not None:
+        return (isinstance(value, str) and value in leaf.values), value
+    if leaf.scalar is None:
+        return True, value
+    if isinstance(value, dict | list):
+        return False, None
+    if leaf.name == "Float" and type(value) is int:
+        return True, value  # JSON has one number type: 5 is a valid Float, sent back as 5
+    try:
+        coerced = leaf.scalar.serialize(value)
+    except Exception:  # graphql-core raises GraphQLError, TypeError or ValueError
+        return False, None
+    if isinstance(coerced, float) and not math.isfinite(coerced):
+        return False, None
+    return True, coerced
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "a value of another kind"
 
 
 @dataclass
@@ -60,6 +136,7 @@ class _Entry:
     non_null: bool = False
     parent: str = ""
     sub_sets: tuple[SelectionSetNode, ...] = ()
+    leaf: _Leaf | None = None
 
 
 def _conditions(node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> Conditions:
@@ -112,6 +189,8 @@ class Shaper:
         self._by_tuple: dict[int, tuple[tuple[SelectionSetNode, ...], dict[str, list[_Entry]]]] = {}
         self.root_sets = (operation.selection_set,)
         self._interned: dict[tuple[int, ...], tuple[SelectionSetNode, ...]] = {}
+        self._leaves: dict[str, _Leaf] = {}
+        self._resolution: dict[tuple[str, str], bool] = {}
 
     # ---- field collection ------------------------------------------------------------------
 
@@ -222,7 +301,44 @@ class Shaper:
         entry.non_null = isinstance(inner, GraphQLNonNull)
         if entry.non_null:
             inner = inner.of_type
-        entry.kind = _LEAF if is_leaf_type(inner) else _GENERAL
+        if is_leaf_type(inner):
+            entry.kind = _LEAF
+            entry.leaf = self.leaf(inner)
+        else:
+            entry.kind = _GENERAL
+
+    def leaf(self, named: GraphQLNamedType) -> _Leaf:
+        found = self._leaves.get(named.name)
+        if found is None:
+            found = self._leaves[named.name] = _leaf(named)
+        return found
+
+    def resolves(self, static_type: str, typename: str) -> bool:
+        """Whether `typename` (a subgraph's `__typename`) may stand at a `static_type` position.
+
+        At an abstract position: a possible object type, or an interface below it (what an
+        `@interfaceObject` subgraph answers before another fetch learns the real type). At an
+        object position: the type itself, or an abstract type of the API.
+        """
+        key = (static_type, typename)
+        found = self._resolution.get(key)
+        if found is None:
+            position = self.schema.type_map.get(static_type)
+            named = self.schema.type_map.get(typename)
+            if typename == static_type:
+                found = True
+            elif named is None or position is None:
+                found = False
+            elif isinstance(position, GraphQLObjectType):
+                found = not isinstance(named, GraphQLObjectType)
+            elif isinstance(position, GraphQLAbstractType) and isinstance(
+                named, GraphQLObjectType | GraphQLInterfaceType
+            ):
+                found = self.schema.is_sub_type(position, named)
+            else:
+                found = False
+            self._resolution[key] = found
+        return found
 
     # ---- shaping ---------------------------------------------------------------------------------
 
@@ -271,6 +387,38 @@ class _Run:
         )
         self._prefixes = None
 
+    def invalid(self, path: list[str | int], message: str) -> None:
+        """Record a malformed subgraph value at `path` (the value becomes null)."""
+        self.errors.append(
+            {"message": message, "path": list(path), "extensions": {"code": MALFORMED}}
+        )
+        self._prefixes = None
+
+    def wrong_shape(
+        self, value: Any, path: list[str | int], parent: str, name: str, expected: str
+    ) -> None:
+        self.invalid(
+            path,
+            f"Invalid value for {parent}.{name}: the subgraph returned {_kind_of(value)} where "
+            f"{expected} is expected.",
+        )
+
+    def leaf_value(
+        self, value: Any, leaf: _Leaf, path: list[str | int], parent: str, name: str
+    ) -> Any:
+        """Return the leaf as the client gets it, or None with an error when it is not valid."""
+        valid, coerced = _coerce(leaf, value)
+        if valid and not (
+            leaf.bounded and isinstance(coerced, int) and not _INT_MIN <= coerced <= _INT_MAX
+        ):
+            return coerced
+        self.invalid(
+            path,
+            f"Invalid value for {parent}.{name}: the subgraph returned a value that is not a "
+            f"valid {leaf.name}.",
+        )
+        return None
+
     def object(
         self,
         value: Any,
@@ -281,10 +429,27 @@ class _Run:
         if not isinstance(value, dict):
             return None
         typename = static_type
+        found = value.get("__typename")
         if static_type not in self.object_types:
-            found = value.get("__typename")
             if isinstance(found, str):
+                if not self.shaper.resolves(static_type, found):
+                    self.invalid(
+                        path,
+                        f"Invalid value for a {static_type}: the subgraph's __typename is not a "
+                        f"possible type of {static_type}.",
+                    )
+                    return None
                 typename = found
+        elif (
+            found is not None
+            and found != static_type
+            and not self.shaper.resolves(static_type, str(found))
+        ):
+            self.invalid(
+                path,
+                f"Invalid value for a {static_type}: the subgraph's __typename names another type.",
+            )
+            return None
         slot = self.by_tuple.get(id(selection_sets))
         entries = slot[1].get(typename) if slot is not None and slot[0] is selection_sets else None
         if entries is None:
@@ -303,11 +468,24 @@ class _Run:
             key = entry.key
             if kind == _LEAF:
                 item = value.get(key)
-                if item is None and entry.non_null:
-                    path.append(key)
-                    self.null_error(path, entry.parent, entry.name)
-                    path.pop()
-                    return INVALID
+                if item is None:
+                    if entry.non_null:
+                        path.append(key)
+                        self.null_error(path, entry.parent, entry.name)
+                        path.pop()
+                        return INVALID
+                else:
+                    leaf = entry.leaf
+                    assert leaf is not None
+                    if leaf.check and (
+                        type(item) is not leaf.fast
+                        or (leaf.bounded and not _INT_MIN <= item <= _INT_MAX)  # type: ignore[operator]
+                    ):
+                        path.append(key)
+                        item = self.leaf_value(item, leaf, path, entry.parent, entry.name)
+                        path.pop()
+                        if item is None and entry.non_null:
+                            return INVALID
                 out[key] = item
             elif kind == _GENERAL:
                 assert entry.type_ is not None
@@ -357,6 +535,7 @@ class _Run:
             return None
         if isinstance(type_, GraphQLList):
             if not isinstance(value, list):
+                self.wrong_shape(value, path, parent, name, "a list")
                 return None
             items: list[Any] = []
             item_type = type_.of_type
@@ -367,6 +546,8 @@ class _Run:
                 name_of = item_type.of_type.name
                 for index, element in enumerate(value):
                     path.append(index)
+                    if element is not None and not isinstance(element, dict):
+                        self.wrong_shape(element, path, parent, name, f"an object ({name_of})")
                     shaped = self.object(element, name_of, selection_sets, path)
                     if shaped is None:
                         self.null_error(path, parent, name)
@@ -385,7 +566,15 @@ class _Run:
                 items.append(result)
             return items
         if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType | GraphQLAbstractType):
+            if not isinstance(value, dict):
+                self.wrong_shape(value, path, parent, name, f"an object ({type_.name})")
+                return None
             return self.object(value, type_.name, selection_sets, path)
+        leaf = self.shaper.leaf(type_)  # type: ignore[arg-type]
+        if leaf.check and (
+            type(value) is not leaf.fast or (leaf.bounded and not _INT_MIN <= value <= _INT_MAX)  # type: ignore[operator]
+        ):
+            return self.leaf_value(value, leaf, path, parent, name)
         return value
 
 
