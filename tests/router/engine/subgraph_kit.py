@@ -80,6 +80,10 @@ def _executable_document(sdl: str) -> DocumentNode:
     return DocumentNode(definitions=(*definitions, *parse(extra).definitions))
 
 
+async def _raise(exc: Exception) -> Any:
+    raise exc
+
+
 @dataclass
 class TestSubgraph:
     """One subgraph: its SDL plus resolvers; unspecified fields read dict keys."""
@@ -110,12 +114,18 @@ class TestSubgraph:
     async def _resolve_entities(
         self, _root: Any, _info: Any, representations: list[dict[str, Any]]
     ) -> list[Any]:
-        results = []
+        results: list[Any] = []
         for representation in representations:
             typename = representation["__typename"]
-            found = self.entities[typename](representation)
-            if inspect.isawaitable(found):
-                found = await found
+            try:
+                found = self.entities[typename](representation)
+                if inspect.isawaitable(found):
+                    found = await found
+            except Exception as exc:
+                # as a real subgraph resolves each reference on its own: the error is that
+                # item's (path ["_entities", i]), the other representations still resolve
+                results.append(_raise(exc))
+                continue
             if isinstance(found, dict) and "__typename" not in found:
                 found = {**found, "__typename": typename}
             results.append(found)
