@@ -83,16 +83,26 @@ def abstract_server() -> Iterator[tuple[_Tampering, str]]:
         yield served
 
 
-async def _gateway(served: tuple[_Tampering, str]) -> AsyncIterator[tuple[Gateway, _Tampering]]:
+# no retries and a breaker that never opens: each test sees its own failure; timeouts long
+# enough for a loaded machine, except for the one subgraph a timeout test delays
+_POLICY = SubgraphPolicy(
+    read_timeout=10.0, fetch_timeout=20.0, retry_attempts=0, breaker_failure_threshold=1000
+)
+_SHORT = SubgraphPolicy(
+    read_timeout=0.5, fetch_timeout=20.0, retry_attempts=0, breaker_failure_threshold=1000
+)
+_DELAY = 3.0  # seconds the delayed subgraph waits: far beyond its 0.5 s read timeout
+
+
+async def _gateway(
+    served: tuple[_Tampering, str], slow: str | None = None
+) -> AsyncIterator[tuple[Gateway, _Tampering]]:
     tampering, sdl = served
     tampering.tamper = None
-    tampering.delay = {}
+    tampering.delay = {} if slow is None else {slow: _DELAY}
     supergraph = Supergraph.from_sdl(sdl)
-    # short timeouts, no retries and a breaker that never opens: each test sees its own failure
-    policy = SubgraphPolicy(
-        read_timeout=0.5, fetch_timeout=2.0, retry_attempts=0, breaker_failure_threshold=1000
-    )
-    client = SubgraphClient(supergraph.subgraph_urls, policy=policy)
+    policies = {} if slow is None else {slow: _SHORT}
+    client = SubgraphClient(supergraph.subgraph_urls, policy=_POLICY, policies=policies)
     try:
         yield Gateway(supergraph, client), tampering
     finally:
@@ -464,34 +474,34 @@ async def test_an_http_error_status_errors_at_the_fields_of_that_fetch(
 
 
 async def test_an_entity_fetch_timeout_errors_at_its_fields_and_keeps_the_rest(
-    shop: tuple[Gateway, _Tampering],
+    shop_server: tuple[_Tampering, str],
 ) -> None:
-    gateway, tampering = shop
-    tampering.delay["products"] = 1.5  # read timeout 0.5 s
-    outcome = await gateway.execute(REVIEWS)
-    assert outcome.response["data"] == _reviews([None] * 5)
-    assert _errors(outcome.response) == [
-        (["latestReviews", index, "product", "name"], "SUBREQUEST_HTTP_ERROR") for index in range(5)
-    ]
-    assert "products" in outcome.response["errors"][0]["message"]
+    async for gateway, _ in _gateway(shop_server, slow="products"):
+        outcome = await gateway.execute(REVIEWS)
+        assert outcome.response["data"] == _reviews([None] * 5)
+        assert _errors(outcome.response) == [
+            (["latestReviews", index, "product", "name"], "SUBREQUEST_HTTP_ERROR")
+            for index in range(5)
+        ]
+        assert "products" in outcome.response["errors"][0]["message"]
 
 
-async def test_a_root_fetch_timeout_nulls_its_fields_only(shop: tuple[Gateway, _Tampering]) -> None:
-    gateway, tampering = shop
-    tampering.delay["users"] = 1.5
-    outcome = await gateway.execute("{ me { username } topProducts(first: 2) { name } }")
-    assert outcome.response["data"] == {
-        "me": None,
-        "topProducts": [{"name": "Table"}, {"name": "Couch"}],
-    }
-    assert _errors(outcome.response) == [(["me"], "SUBREQUEST_HTTP_ERROR")]
+async def test_a_root_fetch_timeout_nulls_its_fields_only(
+    shop_server: tuple[_Tampering, str],
+) -> None:
+    async for gateway, _ in _gateway(shop_server, slow="users"):
+        outcome = await gateway.execute("{ me { username } topProducts(first: 2) { name } }")
+        assert outcome.response["data"] == {
+            "me": None,
+            "topProducts": [{"name": "Table"}, {"name": "Couch"}],
+        }
+        assert _errors(outcome.response) == [(["me"], "SUBREQUEST_HTTP_ERROR")]
 
 
 async def test_a_timeout_under_a_non_null_field_propagates_with_one_error(
-    shop: tuple[Gateway, _Tampering],
+    shop_server: tuple[_Tampering, str],
 ) -> None:
-    gateway, tampering = shop
-    tampering.delay["inventory"] = 1.5
-    outcome = await gateway.execute('{ product(upc: "p1") { name inStock } me { username } }')
-    assert outcome.response["data"] == {"product": None, "me": {"username": "ada"}}
-    assert _errors(outcome.response) == [(["product", "inStock"], "SUBREQUEST_HTTP_ERROR")]
+    async for gateway, _ in _gateway(shop_server, slow="inventory"):
+        outcome = await gateway.execute('{ product(upc: "p1") { name inStock } me { username } }')
+        assert outcome.response["data"] == {"product": None, "me": {"username": "ada"}}
+        assert _errors(outcome.response) == [(["product", "inStock"], "SUBREQUEST_HTTP_ERROR")]
