@@ -38,8 +38,11 @@ def _subgraphs() -> dict[str, Any]:
             NAME,
             "stats",
             tables={"Media": VIEWS},
+            # its own rows (views included), typed only as the interface object
             resolvers={
-                "Query": {"trending": lambda *_: [ref("Media", id="m1"), ref("Media", id="b1")]}
+                "Query": {
+                    "trending": lambda *_: [{"__typename": "Media", **VIEWS[i]} for i in (1, 0)]
+                }
             },
         ),
         DataSubgraph(NAME, "tags", resolvers={"Query": {"tags": lambda *_: TAGS}}),
@@ -74,6 +77,21 @@ CASES = (
             }
         },
         # stats, then media for the real type and the fields
+        fetches=2,
+        depth=2,
+    ),
+    Case(
+        "the interfaceObject's own field at its root field",
+        "{ trending { id views ... on Movie { minutes } } }",
+        {
+            "data": {
+                "trending": [
+                    {"id": "m1", "views": 500, "minutes": 117},
+                    {"id": "b1", "views": 1000},
+                ]
+            }
+        },
+        # stats (id, views), then media for the real type and the movie's minutes
         fetches=2,
         depth=2,
     ),

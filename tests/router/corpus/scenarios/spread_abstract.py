@@ -60,7 +60,8 @@ def _subgraphs() -> dict[str, Any]:
             resolvers={
                 "Query": {
                     "albums": lambda *_: ALBUMS,
-                    "featured": lambda *_: [ALBUMS[2], ref("Film", id="f1")],
+                    # music's own row of the film (its key and soundtrack)
+                    "featured": lambda *_: [ALBUMS[2], SOUNDTRACKS[0]],
                 }
             },
         ),
@@ -112,6 +113,13 @@ CASES = (
             }
         },
         # music, then catalog for the film's name and minutes
+        fetches=2,
+        depth=2,
+    ),
+    Case(
+        "a member's own field at the root subgraph, beside one from the other",
+        "{ featured { ... on Film { name soundtrack { name } } } }",
+        {"data": {"featured": [{}, {"name": "Alien", "soundtrack": {"name": "Alien OST"}}]}},
         fetches=2,
         depth=2,
     ),
