@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from router.execution import RequestContext
 from router.rest.idempotency import IdempotencyStore, Reserved, StoredResponse, request_fingerprint
+from router.rest.naming import camel_to_snake
 from router.rest.openapi import (
     IDEMPOTENCY_KEY,
     REPLAYED_HEADER,
@@ -115,16 +116,21 @@ def _context(request: Request) -> RequestContext:
     return request_context(router_state(request), request.headers)
 
 
-async def _run(
-    request: Request, document: str, variables: dict[str, Any], field: str
-) -> dict[str, Any] | None:
+async def _execute(request: Request, document: str, variables: dict[str, Any]) -> dict[str, Any]:
     outcome = await router_state(request).gateway.execute(
         document, variables, None, _context(request)
     )
-    errors = outcome.response.get("errors")
+    return outcome.response
+
+
+async def _run(
+    request: Request, document: str, variables: dict[str, Any], field: str
+) -> dict[str, Any] | None:
+    response = await _execute(request, document, variables)
+    errors = response.get("errors")
     if errors:
         raise problem_from_graphql_errors(errors)
-    data = outcome.response.get("data") or {}
+    data = response.get("data") or {}
     node = data.get(field)
     return node if isinstance(node, dict) else None
 
@@ -238,12 +244,63 @@ async def _create_now(
 
 
 async def _read(request: Request, resource: Resource, entity_id: str) -> Response:
-    node = await _run(request, resource.read_document, {"id": entity_id}, resource.read_field)
-    if node is None:
+    response = await _execute(request, resource.read_document, {"id": entity_id})
+    data = response.get("data") or {}
+    node = data.get(resource.read_field)
+    errors = response.get("errors") or []
+    withheld = withheld_paths(errors, resource.read_field) if isinstance(node, dict) else None
+    if errors and withheld is None:
+        raise problem_from_graphql_errors(errors)
+    if not isinstance(node, dict):
         # Ids are not sensitive, but a path can hold anything: quote only what looks like an id.
         shown = f" {entity_id}" if _ID_TEXT.match(entity_id) else ""
         raise Problem("NOT_FOUND", f"{resource.label}{shown} was not found.")
-    return _json(resource.to_rest(node), 200)
+    for path in withheld or ():
+        _drop(node, path)
+    body = resource.to_rest(node)
+    if withheld:
+        # Issue 13.11: the resource without what this reader may not see, and which fields those
+        # are, rather than refusing the whole resource.
+        body["withheld_fields"] = sorted({_rest_name(path) for path in withheld})
+    return _json(body, 200)
+
+
+def withheld_paths(errors: list[dict[str, Any]], field: str) -> list[tuple[str | int, ...]] | None:
+    """Return where sensitive fields were refused for want of a scope, if that is all that failed.
+
+    Each path is relative to the read's root ``field``. ``None`` when some error is anything else
+    (the read then fails as a whole, as before).
+    """
+    paths: list[tuple[str | int, ...]] = []
+    for error in errors:
+        extensions = error.get("extensions") or {}
+        path = error.get("path") or []
+        if (
+            extensions.get("code") != "FORBIDDEN"
+            or extensions.get("reason") != "SCOPE"
+            or len(path) < 2
+            or path[0] != field
+        ):
+            return None
+        paths.append(tuple(path[1:]))
+    return paths
+
+
+def _drop(node: Any, path: tuple[str | int, ...]) -> None:
+    *parents, last = path
+    for step in parents:
+        if isinstance(node, dict) and isinstance(step, str):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return
+    if isinstance(node, dict) and isinstance(last, str):
+        node.pop(last, None)
+
+
+def _rest_name(path: tuple[str | int, ...]) -> str:
+    return ".".join(camel_to_snake(step) for step in path if isinstance(step, str))
 
 
 async def _update(request: Request, resource: Resource, entity_id: str) -> Response:

@@ -120,7 +120,11 @@ def create_responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
 def read_responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
     """Return the documented responses of ``GET /api/<name>/{id}``."""
     return {
-        200: {"model": model, "description": "The entity."},
+        200: {
+            "model": model,
+            "description": "The entity. For a caller without pii:read, its sensitive fields are "
+            "left out and named in `withheld_fields` (a client reading its own data gets them).",
+        },
         **_problems(401, 403, 404, 500, 503),
     }
 

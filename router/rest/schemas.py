@@ -4,7 +4,8 @@ Request models validate shape and types only (required fields, enums, exact deci
 domain rules (lengths, e-mail syntax, adult age, allowed status moves...) stay in the subgraphs,
 whose field-level errors come back as the same problem document. Request models forbid unknown
 fields, so a typo is an error rather than a silently ignored change. Response models document what
-the endpoints send; amounts in them are decimal strings.
+the endpoints send; amounts in them are decimal strings. A sensitive field a reader may not see
+(no ``pii:read``) is left out of a read's answer and named in its ``withheld_fields`` member.
 """
 
 from __future__ import annotations
@@ -17,6 +18,24 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from router.rest.values import ExactDecimal, IsoDate
+
+_WITHHELD = (
+    "Sensitive (encrypted at rest): left out of a read by a caller without pii:read, and then "
+    "named in withheld_fields."
+)
+
+
+def _sensitive() -> Any:
+    return Field(default=None, description=_WITHHELD)
+
+
+def _withheld() -> Any:
+    return Field(
+        default=None,
+        description="Only in a read, when it left sensitive fields out: their names (dotted "
+        "for nested ones, e.g. revisions.log_details), because the caller lacks pii:read.",
+    )
+
 
 EmploymentStatus = Literal["EMPLOYED", "SELF_EMPLOYED", "RETIRED", "STUDENT", "UNEMPLOYED"]
 SourceOfWealth = Literal[
@@ -142,17 +161,18 @@ class User(BaseModel):
     title: str | None
     first_name: str
     last_name: str
-    date_of_birth: dt.date
+    date_of_birth: dt.date | None = _sensitive()
     nationality: str
-    email_address: str
-    telephone_number: str
+    email_address: str | None = _sensitive()
+    telephone_number: str | None = _sensitive()
     employment_status: EmploymentStatus
-    annual_income: Money
-    sources_of_wealth: list[SourceOfWealth]
+    annual_income: Money | None = _sensitive()
+    sources_of_wealth: list[SourceOfWealth] | None = _sensitive()
     status: UserStatus
     created_at: str = Field(description="ISO 8601 date and time.")
     updated_at: str = Field(description="ISO 8601 date and time.")
     version: int
+    withheld_fields: list[str] | None = _withheld()
 
 
 # ---- investment accounts ----------------------------------------------------------------------
@@ -184,7 +204,7 @@ class InvestmentAccount(BaseModel):
 
     id: str
     user_id: str
-    client_reference: str
+    client_reference: str | None = _sensitive()
     account_type: AccountType
     name: str
     currency: str
@@ -194,6 +214,7 @@ class InvestmentAccount(BaseModel):
     created_at: str
     updated_at: str
     version: int
+    withheld_fields: list[str] | None = _withheld()
 
 
 # ---- transactions ----------------------------------------------------------------------------
@@ -290,8 +311,8 @@ class ComplianceLogRevision(BaseModel):
     chain_index: int
     hash: str
     previous_hash: str
-    log_details: dict[str, Any]
-    response_id: str
+    log_details: dict[str, Any] | None = _sensitive()
+    response_id: str | None = _sensitive()
 
 
 class ComplianceLog(BaseModel):
@@ -304,11 +325,12 @@ class ComplianceLog(BaseModel):
     event_type: ComplianceEventType
     outcome: ComplianceOutcome
     provider: str | None
-    log_details: dict[str, Any]
-    response_id: str
+    log_details: dict[str, Any] | None = _sensitive()
+    response_id: str | None = _sensitive()
     performed_by: str
     created_at: str
     updated_at: str
     version: int
     hash: str
     revisions: list[ComplianceLogRevision]
+    withheld_fields: list[str] | None = _withheld()

@@ -410,6 +410,12 @@ class RecordDataAccessInput:
     principal_sub: str
     principal_roles: list[str]
     accessed: list[AccessedEntityInput]
+    self_access: bool = strawberry.field(
+        default=False, description="A client read its own data (no staff scope was needed)."
+    )
+    principal_user_id: str | None = strawberry.field(
+        default=None, description="The user the principal is, when it is a client."
+    )
 
 
 @strawberry.type(description="The DATA_ACCESS logs recorded for one audit event.")
@@ -524,6 +530,8 @@ class Mutation:
                     AccessedEntity(item.entity, str(item.id), tuple(item.fields))
                     for item in input.accessed
                 ),
+                self_access=input.self_access,
+                principal_user_id=input.principal_user_id,
             )
         )
         return RecordedDataAccess(

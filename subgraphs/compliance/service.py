@@ -281,6 +281,8 @@ class ComplianceService:
         rules.check_text(issues, "eventId", record.event_id, maximum=64)
         rules.check_text(issues, "subgraph", record.subgraph, maximum=MAX_PROVIDER)
         rules.check_text(issues, "principalSub", record.principal_sub, maximum=200)
+        if record.principal_user_id is not None:
+            rules.check_text(issues, "principalUserId", record.principal_user_id, maximum=64)
         issues.raise_if_any()
         wanted: dict[str, AccessedEntity] = {}
         for item in record.accessed:
@@ -517,4 +519,7 @@ def _audit_details(record: DataAccessEvent, item: AccessedEntity) -> dict[str, A
         "requestId": record.request_id,
         "principalSub": record.principal_sub,
         "principalRoles": list(record.principal_roles),
+        # A client reading its own data (issue 13.10): no staff scope was needed.
+        "selfAccess": record.self_access,
+        "principalUserId": record.principal_user_id,
     }

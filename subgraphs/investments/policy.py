@@ -12,7 +12,8 @@
   SUSPENDED (suspend, lift).
 * ``admin``: everything.
 
-The client reference is sensitive: reading it also needs ``pii:read`` (kit ``open_sensitive``).
+The client reference is sensitive: reading it also needs ``pii:read`` (kit ``open_sensitive``),
+except for the client reading its own account (self-access, audited as such).
 """
 
 from __future__ import annotations

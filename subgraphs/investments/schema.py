@@ -203,11 +203,16 @@ class InvestmentAccount:
 
     @strawberry.field(
         description="The client's own reference, unique per user; encrypted at rest; "
-        "needs the scope pii:read."
+        "needs the scope pii:read (a client reads its own without it)."
     )
     def client_reference(self, info: Info[SubgraphContext, Any]) -> str | None:
         # Null with a FORBIDDEN error on this path without pii:read; the account still shows.
-        return str(open_sensitive(info, self.row, "client_reference", entity=ENTITY))
+        # A client reads its own account's reference without the scope (self-access).
+        return str(
+            open_sensitive(
+                info, self.row, "client_reference", entity=ENTITY, owner=self.row.user_id
+            )
+        )
 
 
 @strawberry.input(description="Equality filters; omitted ones match everything.")

@@ -1,6 +1,7 @@
 """The PII access audit: every operation that decrypts sensitive fields leaves a DATA_ACCESS event.
 
-What is recorded: who (the principal's ``sub`` and roles), which entities (type and id) and which
+What is recorded: who (the principal's ``sub`` and roles; for a client reading its own data, its
+user id and ``selfAccess``), which entities (type and id) and which
 fields were decrypted, when, and the request id; never a value. The source is the operation's
 encryption session (``accessed``), so only real decryptions count: a read of non-sensitive fields
 leaves nothing, and a sensitive field refused for lack of scope is never decrypted.
@@ -57,6 +58,7 @@ from crypto import (
     mint_internal_token,
 )
 
+from .authorization import is_self_access
 from .database import Database, UTCDateTime, make_metadata, utcnow
 from .ids import new_id
 
@@ -132,13 +134,16 @@ class DataAccessEvent:
     principal_sub: str
     principal_roles: tuple[str, ...]
     accessed: tuple[AccessedEntity, ...]
+    # A client reading its own data (kit authorization: is_self_access), and which user it is.
+    self_access: bool = False
+    principal_user_id: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(self.as_input(), separators=(",", ":"))
 
     def as_input(self) -> dict[str, Any]:
         """Return the event as ``RecordDataAccessInput`` (GraphQL names)."""
-        return {
+        fields: dict[str, Any] = {
             "eventId": self.event_id,
             "subgraph": self.subgraph,
             "occurredAt": self.occurred_at.isoformat(),
@@ -150,6 +155,12 @@ class DataAccessEvent:
                 for item in self.accessed
             ],
         }
+        # Only when set: a compliance subgraph that predates them still takes every other event.
+        if self.self_access:
+            fields["selfAccess"] = True
+        if self.principal_user_id is not None:
+            fields["principalUserId"] = self.principal_user_id
+        return fields
 
     @classmethod
     def from_json(cls, text: str) -> DataAccessEvent:
@@ -165,6 +176,9 @@ class DataAccessEvent:
                 AccessedEntity(item["entity"], item["id"], tuple(item["fields"]))
                 for item in data["accessed"]
             ),
+            # Absent from rows written before self-access was recorded.
+            self_access=bool(data.get("selfAccess", False)),
+            principal_user_id=data.get("principalUserId"),
         )
 
 
@@ -191,6 +205,8 @@ def data_access_event(
             AccessedEntity(entity, row_id, tuple(names))
             for (entity, row_id), names in fields.items()
         ),
+        self_access=principal is not None and is_self_access(principal),
+        principal_user_id=principal.user_id if principal else None,
     )
 
 

@@ -19,7 +19,9 @@ any look-up, so it answers the same whether that user exists or not.
 
 Sensitive fields (encrypted at rest) also need the scope ``pii:read``: :func:`open_sensitive`
 refuses the field alone, so it resolves to null with a ``FORBIDDEN`` error on its path and the
-rest of the response is intact.
+rest of the response is intact. The one exception is self-access (issue 13.10): a client reading
+a row that is its own (the resolver names the row's ``owner``) gets the field without the scope,
+and the access audit records the event as self-access (:func:`is_self_access`).
 """
 
 from __future__ import annotations
@@ -46,12 +48,14 @@ __all__ = [
     "Unauthenticated",
     "client_user_filter",
     "is_client_only",
+    "is_self_access",
     "may_see_row_of",
     "open_sensitive",
     "open_sensitive_optional",
     "principal_of",
     "require_role",
     "require_scope",
+    "require_sensitive_read",
     "require_staff_or_own_client",
 ]
 
@@ -166,22 +170,47 @@ def require_scope(principal: Principal, scope: str, *, field: str) -> None:
         )
 
 
-def _check_pii(info: Info[Any, Any]) -> None:
-    require_scope(principal_of(info.context), PII_READ, field=info.field_name)
+def is_self_access(principal: Principal) -> bool:
+    """Whether what this principal decrypts is its own data: a client-only caller with a user.
 
-
-def open_sensitive(info: Info[Any, Any], row: Any, column: str, *, entity: str) -> Sealable:
-    """Open a sensitive column for a field resolver, after checking the ``pii:read`` scope.
-
-    The check comes first, so a refused field is never decrypted (and leaves no audit event).
+    Such a caller sees no other user's row at all (:func:`may_see_row_of`), and opens a sensitive
+    field only of a row it owns (:func:`open_sensitive` with ``owner``), so every decryption made
+    for it is self-access; the access audit records it as such.
     """
-    _check_pii(info)
+    return is_client_only(principal) and principal.user_id is not None
+
+
+def require_sensitive_read(principal: Principal, *, field: str, owner: str | None) -> None:
+    """Refuse reading the sensitive ``field`` unless ``pii:read``, or it is the client's own.
+
+    ``owner`` is the user the row belongs to (``None``: data no client owns); the client that is
+    that user reads it without the staff scope, and the audit records self-access.
+    """
+    if owner is not None and is_self_access(principal) and principal.user_id == owner:
+        return
+    require_scope(principal, PII_READ, field=field)
+
+
+def _check_pii(info: Info[Any, Any], owner: str | None) -> None:
+    require_sensitive_read(principal_of(info.context), field=info.field_name, owner=owner)
+
+
+def open_sensitive(
+    info: Info[Any, Any], row: Any, column: str, *, entity: str, owner: str | None = None
+) -> Sealable:
+    """Open a sensitive column for a field resolver, after checking the caller may read it.
+
+    That is: the ``pii:read`` scope, or the caller is the client ``owner`` names (the user the
+    row belongs to; ``None`` for data no client owns). The check comes first, so a refused field
+    is never decrypted (and leaves no audit event).
+    """
+    _check_pii(info, owner)
     return open_field(info.context.require_encryption(), row, column, entity=entity)
 
 
 def open_sensitive_optional(
-    info: Info[Any, Any], row: Any, column: str, *, entity: str
+    info: Info[Any, Any], row: Any, column: str, *, entity: str, owner: str | None = None
 ) -> Sealable | None:
     """Like :func:`open_sensitive` for a nullable column (NULL opens as ``None``)."""
-    _check_pii(info)
+    _check_pii(info, owner)
     return open_optional_field(info.context.require_encryption(), row, column, entity=entity)

@@ -13,7 +13,8 @@
 * ``compliance``: reads everything.
 * ``admin``: everything.
 
-The amounts are sensitive: reading them also needs ``pii:read``.
+The amounts are sensitive: reading them also needs ``pii:read``, except for the client whose
+transaction it is (self-access, audited as such).
 """
 
 from __future__ import annotations

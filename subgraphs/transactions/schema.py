@@ -20,7 +20,6 @@ import strawberry
 from strawberry.types import Info
 
 from subgraphs.kit import (
-    PII_READ,
     BadUserInput,
     Connection,
     Money,
@@ -31,7 +30,7 @@ from subgraphs.kit import (
     connection_from_page,
     create_schema,
     decode_cursor,
-    require_scope,
+    require_sensitive_read,
 )
 from subgraphs.kit.pagination import DEFAULT_PAGE_SIZE
 
@@ -61,6 +60,12 @@ def _service_of(context: SubgraphContext) -> TransactionService:
         accounts=context.owners.get("investments"),
         principal=context.require_principal(),
     )
+
+
+def _require_amounts(info: Info[SubgraphContext, Any], row: TransactionRow) -> None:
+    # pii:read, or the client whose transaction it is (self-access, audited as such).
+    principal = info.context.require_principal()
+    require_sensitive_read(principal, field=info.field_name, owner=row.user_id)
 
 
 # -- DataLoader batch functions -------------------------------------------------------------------
@@ -362,15 +367,21 @@ class Transaction:
         return cls.from_row(row)
 
     # Sensitive: need the scope pii:read; null with a FORBIDDEN error without it.
-    @strawberry.field(description="Greater than 0. Encrypted at rest; needs the scope pii:read.")
+    @strawberry.field(
+        description="Greater than 0. Encrypted at rest; needs the scope pii:read "
+        "(a client reads its own without it)."
+    )
     def consideration_amount(self, info: Info[SubgraphContext, Any]) -> MoneyType | None:
-        require_scope(info.context.require_principal(), PII_READ, field=info.field_name)
+        _require_amounts(info, self.row)
         amount = _service(info).open_amount(self.row, "consideration_amount")
         return MoneyType.from_money(Money(amount, self.row.currency))
 
-    @strawberry.field(description="0 or more. Encrypted at rest; needs the scope pii:read.")
+    @strawberry.field(
+        description="0 or more. Encrypted at rest; needs the scope pii:read "
+        "(a client reads its own without it)."
+    )
     def charges_amount(self, info: Info[SubgraphContext, Any]) -> MoneyType | None:
-        require_scope(info.context.require_principal(), PII_READ, field=info.field_name)
+        _require_amounts(info, self.row)
         amount = _service(info).open_amount(self.row, "charges_amount")
         return MoneyType.from_money(Money(amount, self.row.currency))
 

@@ -8,7 +8,8 @@
 * ``admin``: everything, including creating and updating profiles.
 
 Sensitive fields (date of birth, e-mail, telephone, income, sources of wealth) also need the
-scope ``pii:read`` (checked field by field by the kit's ``open_sensitive``).
+scope ``pii:read`` (checked field by field by the kit's ``open_sensitive``), except for the client
+reading its own profile (self-access, audited as such).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Resolvers are thin: they convert input, call the service or a DataLoader, and wrap rows in
 types. Sensitive fields are opened by their own resolvers, only when a caller selects them, and
-only for a caller with the scope ``pii:read``: without it such a field is null with a FORBIDDEN
-error on its path (hence nullable in the schema), and the rest of the user is still returned.
+only for a caller with the scope ``pii:read`` or the client that is this user (self-access):
+otherwise such a field is null with a FORBIDDEN error on its path (hence nullable in the
+schema), and the rest of the user is still returned.
 Who may read or change which user is the service's business (``policy.py``).
 """
 
@@ -40,6 +41,7 @@ for _enum in (EmploymentStatus, SourceOfWealth, UserStatus):
     strawberry.enum(_enum)
 
 ENTITY = "User"
+_NEEDS_SCOPE = "needs the scope pii:read (a client reads its own without it)."
 
 
 async def load_users(context: SubgraphContext, ids: list[str]) -> list[UserRow | None]:
@@ -57,7 +59,8 @@ def _service(info: Info[SubgraphContext, Any]) -> UserService:
 
 
 def _open(info: Info[SubgraphContext, Any], row: UserRow, column: str) -> Any:
-    return open_sensitive(info, row, column, entity=ENTITY)
+    # The user row is its own owner: a client reads its own profile in full (self-access).
+    return open_sensitive(info, row, column, entity=ENTITY, owner=row.id)
 
 
 async def _load_user(info: Info[SubgraphContext, Any], user_id: str) -> UserRow | None:
@@ -108,24 +111,24 @@ class User:
         return cls.from_row(row) if row is not None else None
 
     # Sensitive: need the scope pii:read; null with a FORBIDDEN error without it.
-    @strawberry.field(description="Encrypted at rest; needs the scope pii:read.")
+    @strawberry.field(description="Encrypted at rest; " + _NEEDS_SCOPE)
     def date_of_birth(self, info: Info[SubgraphContext, Any]) -> dt.date | None:
         value: dt.date = _open(info, self.row, "date_of_birth")
         return value
 
-    @strawberry.field(description="Lower-cased; encrypted at rest; needs the scope pii:read.")
+    @strawberry.field(description="Lower-cased; encrypted at rest; " + _NEEDS_SCOPE)
     def email_address(self, info: Info[SubgraphContext, Any]) -> str | None:
         return str(_open(info, self.row, "email_address"))
 
-    @strawberry.field(description="E.164; encrypted at rest; needs the scope pii:read.")
+    @strawberry.field(description="E.164; encrypted at rest; " + _NEEDS_SCOPE)
     def telephone_number(self, info: Info[SubgraphContext, Any]) -> str | None:
         return str(_open(info, self.row, "telephone_number"))
 
-    @strawberry.field(description="Encrypted at rest; needs the scope pii:read.")
+    @strawberry.field(description="Encrypted at rest; " + _NEEDS_SCOPE)
     def annual_income(self, info: Info[SubgraphContext, Any]) -> MoneyType | None:
         return MoneyType.from_money(Money.from_json(_open(info, self.row, "annual_income")))
 
-    @strawberry.field(description="Encrypted at rest; needs the scope pii:read.")
+    @strawberry.field(description="Encrypted at rest; " + _NEEDS_SCOPE)
     def sources_of_wealth(self, info: Info[SubgraphContext, Any]) -> list[SourceOfWealth] | None:
         names = _open(info, self.row, "sources_of_wealth")
         return [SourceOfWealth(name) for name in names]

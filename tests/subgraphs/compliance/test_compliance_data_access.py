@@ -79,6 +79,8 @@ async def test_an_event_becomes_one_log_per_accessed_entity_once(
         "requestId": "req-42",
         "principalSub": "advisor|jane",
         "principalRoles": ["advisor"],
+        "selfAccess": False,
+        "principalUserId": None,
     }
     assert await stored_counts(compliance_app) == (4, 4, 4)
 

@@ -279,3 +279,41 @@ async def test_the_audit_takes_the_request_id_beside_a_token_that_has_none(
     assert response.status_code == 200
     [event] = await _outbox(users_app, request_id=None, sub="auditor-3")
     assert event["requestId"] == "req-in-token"
+
+
+async def test_a_client_reads_its_own_sensitive_fields_audited_as_self_access(
+    client: httpx.AsyncClient, users_app: FastAPI
+) -> None:
+    own = await create_user(client)
+    other = await create_user(client, emailAddress="grace@example.com")
+    # A client's token carries no staff scope: its own profile opens anyway (issue 13.10).
+    as_client = principal("client", scopes=(), user_id=own["id"], sub="self-reader")
+    query = (
+        "query($id: ID!) { user(id: $id) { id emailAddress dateOfBirth annualIncome { amount } } }"
+    )
+    mine = (await execute(client, query, {"id": own["id"]}, principal=as_client)).ok()["user"]
+    assert mine["emailAddress"] == own["emailAddress"] and mine["annualIncome"]["amount"]
+    # Another client's user stays hidden (null, no error), as before.
+    theirs = await execute(client, query, {"id": other["id"]}, principal=as_client)
+    assert theirs.ok() == {"user": None}
+    # The same read through _entities (how the router reaches a user from another subgraph).
+    entities = await execute(
+        client,
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { emailAddress } } }",
+        {"r": [{"__typename": "User", "id": own["id"]}]},
+        principal=as_client,
+    )
+    assert entities.ok()["_entities"] == [{"emailAddress": own["emailAddress"]}]
+    (first, second) = await _outbox(users_app, request_id=None, sub="self-reader")
+    for event in (first, second):
+        assert event["selfAccess"] is True and event["principalUserId"] == own["id"]
+        assert {item["id"] for item in event["accessed"]} == {own["id"]}  # type: ignore[attr-defined]
+    # Staff without pii:read still get nothing sensitive, and their reads are not self-access.
+    staff = principal("advisor", scopes=(), user_id=own["id"], sub="staff-no-scope")
+    refused = await execute(client, query, {"id": own["id"]}, principal=staff)
+    assert refused.data["user"]["emailAddress"] is None
+    assert {e["extensions"]["reason"] for e in refused.errors} == {"SCOPE"}
+    reader = principal("advisor", sub="staff-reader")
+    await execute(client, query, {"id": own["id"]}, principal=reader)
+    (event,) = await _outbox(users_app, request_id=None, sub="staff-reader")
+    assert "selfAccess" not in event and "principalUserId" not in event
