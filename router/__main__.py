@@ -1,7 +1,8 @@
 """Serve a supergraph: ``python -m router --supergraph PATH --host HOST --port PORT``.
 
 Subgraph URLs are taken from the supergraph file (``@join__graph(url:)``), unless overridden with
-``ROUTER_SUBGRAPH_URL_<NAME>``; the other defaults come from ``ROUTER_*`` settings.
+``ROUTER_SUBGRAPH_URL_<NAME>``; the other settings come from ``--config FILE`` (YAML, see
+:mod:`router.config`) and ``ROUTER_*`` variables, which win over the file.
 """
 
 from __future__ import annotations
@@ -16,30 +17,37 @@ from typing import Any
 import uvicorn
 
 from router.auth import JwksError, SecuritySettings
+from router.config import CONFIG_ENV, ConfigError, load_router_config
 from router.http import create_app, load_supergraph
 from router.settings import RouterSettings
 from router.supergraph.errors import SupergraphError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    settings = RouterSettings()
     parser = argparse.ArgumentParser(prog="python -m router", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=os.environ.get(CONFIG_ENV) or None,
+        help=f"YAML configuration file ({CONFIG_ENV}; keys: deploy/router.example.yaml); "
+        "the environment wins over it, the options below win over both",
+    )
     parser.add_argument(
         "--supergraph",
         type=Path,
-        default=settings.supergraph_path,
-        help=f"supergraph SDL file (default: {settings.supergraph_path})",
+        default=None,
+        help="supergraph SDL file (ROUTER_SUPERGRAPH_PATH; default: schema/supergraph.graphql)",
     )
-    parser.add_argument("--host", default=settings.host, help=f"default: {settings.host}")
-    parser.add_argument("--port", type=int, default=settings.port, help=f"default: {settings.port}")
+    parser.add_argument("--host", default=None, help="ROUTER_HOST; default: 127.0.0.1")
+    parser.add_argument("--port", type=int, default=None, help="ROUTER_PORT; default: 4000")
     parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
     parser.add_argument(
         "--workers",
         type=int,
-        default=settings.workers,
-        help="router processes on one socket (ROUTER_WORKERS; default: %(default)s)",
+        default=None,
+        help="router processes on one socket (ROUTER_WORKERS; default: 1)",
     )
     parser.add_argument(
         "--auth-mode",
@@ -49,31 +57,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         "is needed; subgraphs get an internal token only when a signing key is configured",
     )
     args = parser.parse_args(argv)
+    options_given = {
+        "supergraph_path": args.supergraph,
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "auth_mode": args.auth_mode,
+    }
     try:
-        supergraph = load_supergraph(args.supergraph)
+        config = load_router_config(
+            args.config, overrides={k: v for k, v in options_given.items() if v is not None}
+        )
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings, security = config.router, config.security
+    supergraph_path = settings.supergraph_path
+    try:
+        supergraph = load_supergraph(supergraph_path)
     except OSError as exc:
         print(
-            f"error: cannot read supergraph {args.supergraph}: {exc.strerror or exc}",
+            f"error: cannot read supergraph {supergraph_path}: {exc.strerror or exc}",
             file=sys.stderr,
         )
         return 2
     except (SupergraphError, ValueError) as exc:
-        print(f"error: {args.supergraph}: {exc}", file=sys.stderr)
+        print(f"error: {supergraph_path}: {exc}", file=sys.stderr)
         return 2
     try:
-        overrides = {} if args.auth_mode is None else {"auth_mode": args.auth_mode}
-        security = SecuritySettings(**overrides)
         for warning in startup_warnings(settings, security):
             print(f"WARNING: {warning}", file=sys.stderr)
-        app = create_app(supergraph, settings, security=security, freeze_gc=True)
+        app = create_app(supergraph, settings, security=security, rest=config.rest, freeze_gc=True)
     except (ValueError, JwksError, OSError) as exc:
         # Settings (subgraph URL overrides) and security configuration (signing key, JWKS, token
         # algorithms): messages name the setting, never a secret.
         print(f"error: router settings: {exc}", file=sys.stderr)
         return 2
     options: dict[str, Any] = {
-        "host": args.host,
-        "port": args.port,
+        "host": settings.host,
+        "port": settings.port,
         "log_level": args.log_level,
         "access_log": False,
         # Nothing in the router reads the client's address, so X-Forwarded-* rewriting is work
@@ -81,16 +103,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "proxy_headers": False,
         "server_header": False,
     }
-    if args.workers <= 1:
+    if settings.workers <= 1:
         uvicorn.run(app, **options)
         return 0
     # Several processes on one socket: the app above was built once here so that a bad setting
     # fails before any worker starts and development keys exist before the workers read them;
     # each worker builds its own from the same environment (uvicorn needs an import string).
-    os.environ["ROUTER_SUPERGRAPH_PATH"] = str(args.supergraph.resolve())
-    os.environ["ROUTER_AUTH_MODE"] = security.auth_mode
+    # The workers read the same file and the options given here, through the environment.
+    if config.path is not None:
+        os.environ[CONFIG_ENV] = str(config.path.resolve())
+    os.environ["ROUTER_SUPERGRAPH_PATH"] = str(supergraph_path.resolve())
+    if args.auth_mode is not None:
+        os.environ["ROUTER_AUTH_MODE"] = args.auth_mode
     del app
-    uvicorn.run("router.__main__:worker_app", factory=True, workers=args.workers, **options)
+    uvicorn.run("router.__main__:worker_app", factory=True, workers=settings.workers, **options)
     return 0
 
 
@@ -119,8 +145,14 @@ def startup_warnings(settings: RouterSettings, security: SecuritySettings) -> li
 
 def worker_app() -> Any:
     """Build the app of one worker process (``--workers``) from the environment."""
-    settings = RouterSettings()
-    return create_app(load_supergraph(settings.supergraph_path), settings, freeze_gc=True)
+    config = load_router_config(os.environ.get(CONFIG_ENV) or None)
+    return create_app(
+        load_supergraph(config.router.supergraph_path),
+        config.router,
+        security=config.security,
+        rest=config.rest,
+        freeze_gc=True,
+    )
 
 
 if __name__ == "__main__":

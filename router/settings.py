@@ -54,6 +54,11 @@ class RouterSettings(BaseSettings):
     # machines are the same processes behind a load balancer.
     workers: int = Field(default=1, ge=1)
     supergraph_path: Path = Path("schema/supergraph.graphql")
+    # Hot reload (router/http/reload.py): the file is checked every poll_seconds and reloaded when
+    # it changed (SIGHUP reloads at once); a new supergraph that fails to load is refused and the
+    # one being served stays.
+    supergraph_watch: bool = True
+    supergraph_poll_seconds: float = Field(default=1.0, gt=0)
     # Timeouts towards subgraphs, in seconds. The read timeout bounds one subgraph response, not a
     # whole client request (a plan may call several subgraphs one after another).
     subgraph_connect_timeout: float = Field(default=2.0, gt=0)

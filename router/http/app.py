@@ -29,6 +29,7 @@ from router.http.endpoints import GRAPHQL_POST, ROUTES
 from router.http.graphiql import ASSETS_URL_PATH, DEFAULT_ASSETS_DIR
 from router.http.state import RouterState
 from router.rest import create_rest_router
+from router.rest.settings import RestSettings
 from router.settings import RouterSettings
 from router.subgraph_client import SubgraphClient
 from router.supergraph import Supergraph
@@ -126,6 +127,7 @@ def create_app(
     *,
     transport: SubgraphTransport | None = None,
     security: SecuritySettings | None = None,
+    rest: RestSettings | None = None,
     freeze_gc: bool = False,
 ) -> RouterApp:
     """Build the router app for a supergraph (object or file path; default: the settings' path).
@@ -134,7 +136,8 @@ def create_app(
     subgraph client (for example with one whose httpx transports are in-process); by default the app
     owns a ``SubgraphClient`` and closes it on shutdown. ``security`` configures authentication,
     limits, CSRF and CORS (default: ``SecuritySettings()`` from the ``ROUTER_*`` environment); its
-    keys are loaded here, so a misconfiguration fails before the server listens. ``freeze_gc``
+    keys are loaded here, so a misconfiguration fails before the server listens. ``rest``
+    configures the REST shims' idempotency store (default: from the environment). ``freeze_gc``
     moves everything alive at startup out of the garbage collector's reach (``gc.freeze()``),
     process-wide: for a process that serves this one app.
     """
@@ -205,7 +208,7 @@ def create_app(
     )
     app.router.routes.extend(ROUTES)
     # The REST shims (/api/*, /openapi.json, /docs); their lifespan opens the idempotency store.
-    app.include_router(create_rest_router())
+    app.include_router(create_rest_router(rest))
     app.mount(ASSETS_URL_PATH, StaticFiles(directory=assets_dir, check_dir=False), name="graphiql")
     install_security(app, security, forward_headers=settings.forward_headers)
     return app

@@ -52,13 +52,15 @@ class RouterProcess:
 
 @contextmanager
 def running_router(
-    supergraph: Path,
+    supergraph: Path | None,
     *,
     data_dir: Path,
     args: Sequence[str] = (),
     env: dict[str, str | None] | None = None,
 ) -> Iterator[RouterProcess]:
     """Run ``python -m router --supergraph FILE`` on a free loopback port until the block ends.
+
+    ``supergraph=None`` passes no ``--supergraph`` (the settings or ``--config`` name it).
 
     ``env`` adds to the environment (a ``None`` value removes that variable).
     """
@@ -74,8 +76,7 @@ def running_router(
             sys.executable,
             "-m",
             "router",
-            "--supergraph",
-            str(supergraph),
+            *(("--supergraph", str(supergraph)) if supergraph is not None else ()),
             "--host",
             "127.0.0.1",
             "--port",
