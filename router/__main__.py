@@ -87,7 +87,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for warning in startup_warnings(settings, security):
             print(f"WARNING: {warning}", file=sys.stderr)
-        app = create_app(supergraph, settings, security=security, rest=config.rest, freeze_gc=True)
+        app = create_app(
+            supergraph,
+            settings,
+            security=security,
+            rest=config.rest,
+            watch=supergraph_path if settings.supergraph_watch else None,
+            reload_on_sighup=True,
+            freeze_gc=True,
+        )
     except (ValueError, JwksError, OSError) as exc:
         # Settings (subgraph URL overrides) and security configuration (signing key, JWKS, token
         # algorithms): messages name the setting, never a secret.
@@ -146,11 +154,15 @@ def startup_warnings(settings: RouterSettings, security: SecuritySettings) -> li
 def worker_app() -> Any:
     """Build the app of one worker process (``--workers``) from the environment."""
     config = load_router_config(os.environ.get(CONFIG_ENV) or None)
+    path = config.router.supergraph_path
     return create_app(
-        load_supergraph(config.router.supergraph_path),
+        load_supergraph(path),
         config.router,
         security=config.security,
         rest=config.rest,
+        # Each worker watches the file itself; SIGHUP goes to uvicorn's supervisor, which
+        # restarts the workers (they then load the file as it is).
+        watch=path if config.router.supergraph_watch else None,
         freeze_gc=True,
     )
 

@@ -23,11 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from router.auth.settings import SecuritySettings
 from router.execution import SubgraphTransport
-from router.gateway import Gateway
-from router.headers import compile_header_rules
 from router.http.endpoints import GRAPHQL_POST, ROUTES
 from router.http.graphiql import ASSETS_URL_PATH, DEFAULT_ASSETS_DIR
-from router.http.state import RouterState
+from router.http.reload import StateFactory, SupergraphReloader
 from router.rest import create_rest_router
 from router.rest.settings import RestSettings
 from router.settings import RouterSettings
@@ -128,6 +126,8 @@ def create_app(
     transport: SubgraphTransport | None = None,
     security: SecuritySettings | None = None,
     rest: RestSettings | None = None,
+    watch: str | PathLike[str] | None = None,
+    reload_on_sighup: bool = False,
     freeze_gc: bool = False,
 ) -> RouterApp:
     """Build the router app for a supergraph (object or file path; default: the settings' path).
@@ -137,7 +137,9 @@ def create_app(
     owns a ``SubgraphClient`` and closes it on shutdown. ``security`` configures authentication,
     limits, CSRF and CORS (default: ``SecuritySettings()`` from the ``ROUTER_*`` environment); its
     keys are loaded here, so a misconfiguration fails before the server listens. ``rest``
-    configures the REST shims' idempotency store (default: from the environment). ``freeze_gc``
+    configures the REST shims' idempotency store (default: from the environment). ``watch``
+    names the supergraph file to reload when it changes (and on SIGHUP with
+    ``reload_on_sighup``: :mod:`router.http.reload`). ``freeze_gc``
     moves everything alive at startup out of the garbage collector's reach (``gc.freeze()``),
     process-wide: for a process that serves this one app.
     """
@@ -147,45 +149,43 @@ def create_app(
 
     settings = settings or RouterSettings()
     security = security or SecuritySettings()
-    expose_plan = settings.query_plan_exposed(production=security.production)
     if supergraph is None:
         supergraph = settings.supergraph_path
     if not isinstance(supergraph, Supergraph):
         supergraph = load_supergraph(supergraph)
     loaded: Supergraph = supergraph
-    urls = settings.resolve_subgraph_urls(loaded.subgraph_urls)
-    policies = settings.resolve_subgraph_policies(urls)
-    header_plan = compile_header_rules(
-        settings.header_rules,
-        urls,
-        forward=settings.forward_headers,
-        authorization_allowed=not security.authentication_required,
-    )
     assets_dir = settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
+    factory = StateFactory(
+        settings=settings,
+        expose_query_plan=settings.query_plan_exposed(production=security.production),
+        authorization_allowed=not security.authentication_required,
+        graphiql_assets_dir=assets_dir,
+    )
+    prepared = factory.prepare(loaded)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client: SubgraphClient | None = None
         used: SubgraphTransport
         if transport is None:
-            used = client = SubgraphClient(
-                urls,
-                max_connections=settings.subgraph_max_connections,
-                lean_http=settings.subgraph_lean_http,
-                policies=policies,
-            )
+            used = client = factory.client(prepared)
         else:
             used = transport
-        app.state.router = RouterState(
-            settings=settings,
-            supergraph=loaded,
-            gateway=Gateway(loaded, used, plan_cache_size=settings.plan_cache_size),
-            transport=used,
-            subgraph_urls=urls,
-            graphiql_assets_dir=assets_dir,
-            expose_query_plan=expose_plan,
-            header_plan=header_plan,
-        )
+        app.state.router = factory.state(prepared, used)
+        reloader: SupergraphReloader | None = None
+        if watch is not None:
+            reloader = SupergraphReloader.for_app(
+                app,
+                Path(watch),
+                factory,
+                prepared,
+                used,
+                client,
+                poll_seconds=settings.supergraph_poll_seconds,
+                handle_sighup=reload_on_sighup,
+            )
+            app.state.supergraph_reloader = reloader
+            await reloader.start()
         if freeze_gc:
             # Everything built so far (schema, supergraph, plans' building blocks) lives as long
             # as the process: moved out of the collector's reach, so that full collections, which
@@ -196,7 +196,9 @@ def create_app(
         try:
             yield
         finally:
-            if client is not None:
+            if reloader is not None:
+                await reloader.stop()  # closes the pools it serves with, and retired ones
+            elif client is not None:
                 await client.aclose()
 
     app = RouterApp(
