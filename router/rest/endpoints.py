@@ -109,17 +109,17 @@ def _idempotency_key(request: Request, *, required: bool) -> str | None:
     return key
 
 
-def _context(request: Request) -> RequestContext:
+def _context(request: Request, state: RouterState) -> RequestContext:
     # Imported here for the reason RouterState is: router.http imports this package.
     from router.http.endpoints import request_context
 
-    return request_context(router_state(request), request.headers)
+    return request_context(state, request.headers)
 
 
 async def _execute(request: Request, document: str, variables: dict[str, Any]) -> dict[str, Any]:
-    outcome = await router_state(request).gateway.execute(
-        document, variables, None, _context(request)
-    )
+    # The state is read once: a supergraph reload meanwhile does not split this request.
+    state = router_state(request)
+    outcome = await state.gateway.execute(document, variables, None, _context(request, state))
     return outcome.response
 
 
