@@ -375,7 +375,9 @@ class Gateway:
                 state.errors.append(dict(error.formatted))
         data = prepared.shaper.shape(state.data, coerced, state.errors)
         if state.fetch_failures:
-            state.errors = place_fetch_failures(data, state.errors, state.fetch_failures)
+            state.errors = place_fetch_failures(
+                data, state.errors, state.fetch_failures, state.unbuildable
+            )
         response: dict[str, Any] = {"data": data}
         if state.errors:
             response["errors"] = state.errors

@@ -61,6 +61,10 @@ class ExecutionState:
     # ids of the errors put at the fields of a failed fetch: kept only where the client asked
     # for that field (a fetch also resolves keys and requirements the client never sees)
     fetch_failures: set[int] = field(default_factory=set)
+    # ids of the errors of entities that could not be sent (a key or requirement missing): kept
+    # only where the client sees the field; elsewhere the absence was legitimate (a fragment
+    # excluded by @skip/@include) or a later fetch reports it at a field the client asked for
+    unbuildable: set[int] = field(default_factory=set)
 
 
 class _Missing(Exception):
@@ -391,7 +395,7 @@ class Executor:
         errored: set[tuple[Any, ...]] = set()
         for error in state.errors:
             path = error.get("path")
-            if isinstance(path, list):
+            if isinstance(path, list) and id(error) not in state.unbuildable:
                 errored.update(tuple(path[:end]) for end in range(len(path) + 1))
         unexplained = [
             obj for obj in objects if not any(at in errored for at in paths.get(id(obj), ()))
@@ -401,7 +405,9 @@ class Executor:
         failed = self._entity_fields(fetch, by_type, [[obj] for obj in unexplained], paths)
         reason = "an entity whose key or required fields are missing or null"
         error = _malformed_error(fetch.subgraph, reason, sent=False)
+        before = len(state.errors)
         _failure_copies(error, failed, state)
+        state.unbuildable.update(id(copy) for copy in state.errors[before:])
 
     @staticmethod
     def _entity_fields(

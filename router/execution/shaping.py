@@ -595,7 +595,10 @@ def _reached(data: Any, path: list[Any]) -> int:
 
 
 def place_fetch_failures(
-    data: Any, errors: list[dict[str, Any]], failures: set[int]
+    data: Any,
+    errors: list[dict[str, Any]],
+    failures: set[int],
+    unless_hidden: set[int] | frozenset[int] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Keep the field errors of failed fetches (ids in `failures`) where the client can see them.
 
@@ -603,6 +606,7 @@ def place_fetch_failures(
     field moves up to the deepest position the client has (the object a later fetch could not
     complete for want of it), once per message there, unless an error of a failed fetch
     already sits at or below that position; so a failure never leaves a null unexplained.
+    An error in `unless_hidden` (an entity that could not be sent) is dropped instead of moved.
     """
     covered: set[tuple[Any, ...]] = set()
     placed: list[tuple[dict[str, Any], int]] = []
@@ -625,6 +629,8 @@ def place_fetch_failures(
         path = error["path"]
         if depth == len(path):
             out.append(error)
+            continue
+        if id(error) in unless_hidden:
             continue
         at = tuple(path[:depth])
         if at in covered or (at, error["message"]) in moved:

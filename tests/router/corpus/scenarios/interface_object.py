@@ -127,6 +127,16 @@ CASES = (
         depth=1,
     ),
     Case(
+        "an entity whose key its excluded fragment would have fetched",
+        "query ($no: Boolean!) { library { ... on Movie @include(if: $no) { id title views }"
+        " ... on Book { id views } } }",
+        # the movies' ids are not fetched, so stats is not asked about them: no error either
+        {"data": {"library": [{"id": "b1", "views": 1000}, {}, {}]}},
+        variables={"no": False},
+        fetches=2,
+        depth=2,
+    ),
+    Case(
         "a type condition below the non-resolvable interfaceObject",
         "{ tags { items { ... on Movie { minutes } } } }",
         {"data": {"tags": [{"items": [{}, {"minutes": 117}]}, {"items": [{"minutes": 170}]}]}},
