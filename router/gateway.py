@@ -373,11 +373,18 @@ class Gateway:
                 state.data.update(result.data)
             for error in result.errors or ():
                 state.errors.append(dict(error.formatted))
+        if state.unbuildable:
+            # an entity left unsent for want of its key: an error only where the client asks
+            # (a key only an excluded fragment would have fetched is absent legitimately)
+            state.errors = [
+                e
+                for e in state.errors
+                if id(e) not in state.unbuildable
+                or prepared.shaper.selects(state.data, e["path"], coerced)
+            ]
         data = prepared.shaper.shape(state.data, coerced, state.errors)
         if state.fetch_failures:
-            state.errors = place_fetch_failures(
-                data, state.errors, state.fetch_failures, state.unbuildable
-            )
+            state.errors = place_fetch_failures(data, state.errors, state.fetch_failures)
         response: dict[str, Any] = {"data": data}
         if state.errors:
             response["errors"] = state.errors

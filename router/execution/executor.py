@@ -62,8 +62,9 @@ class ExecutionState:
     # for that field (a fetch also resolves keys and requirements the client never sees)
     fetch_failures: set[int] = field(default_factory=set)
     # ids of the errors of entities that could not be sent (a key or requirement missing): kept
-    # only where the client sees the field; elsewhere the absence was legitimate (a fragment
-    # excluded by @skip/@include) or a later fetch reports it at a field the client asked for
+    # only where the operation asks for the field (Shaper.selects); elsewhere the absence was
+    # legitimate (a fragment excluded by @skip/@include), or a later fetch that needed the data
+    # reports it at a field the client asked for
     unbuildable: set[int] = field(default_factory=set)
 
 

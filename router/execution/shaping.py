@@ -42,6 +42,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
+    get_named_type,
     is_leaf_type,
     specified_scalar_types,
 )
@@ -274,6 +275,41 @@ class Shaper:
                 self._by_tuple[id(selection_sets)] = slot
             slot[1][typename] = found
         return found
+
+    def selects(self, data: Any, path: list[Any], variables: Mapping[str, Any]) -> bool:
+        """Whether the operation asks for the field at response `path` of the merged `data`.
+
+        Walks the operation along the path (fragments resolved by each object's `__typename`,
+        `@skip`/`@include` evaluated): False when a condition or type condition leaves the field
+        out, so an error about it would concern something the client did not ask for.
+        """
+        sets: tuple[SelectionSetNode, ...] = self.root_sets
+        static, value = self.root_type, data
+        for segment in path:
+            if isinstance(segment, int):
+                if not isinstance(value, list) or not 0 <= segment < len(value):
+                    return False
+                value = value[segment]
+                continue
+            if not isinstance(value, dict):
+                return False
+            typename = static
+            if static not in self.object_types and isinstance(value.get("__typename"), str):
+                typename = value["__typename"]
+            entry = next(
+                (e for e in self._fields(sets, typename, static) if e.key == segment), None
+            )
+            if entry is None:
+                return False
+            nodes = [n for c, n in entry.occurrences if _passes(c, variables)]
+            if not nodes:
+                return False
+            if entry.type_ is None:
+                return True
+            sets = self.intern(tuple(n.selection_set for n in nodes if n.selection_set is not None))
+            static = get_named_type(entry.type_).name
+            value = value.get(segment)
+        return True
 
     def intern(self, sets: tuple[SelectionSetNode, ...]) -> tuple[SelectionSetNode, ...]:
         """Return one long-lived tuple per combination (keeps the identity caches bounded)."""
@@ -595,10 +631,7 @@ def _reached(data: Any, path: list[Any]) -> int:
 
 
 def place_fetch_failures(
-    data: Any,
-    errors: list[dict[str, Any]],
-    failures: set[int],
-    unless_hidden: set[int] | frozenset[int] = frozenset(),
+    data: Any, errors: list[dict[str, Any]], failures: set[int]
 ) -> list[dict[str, Any]]:
     """Keep the field errors of failed fetches (ids in `failures`) where the client can see them.
 
@@ -606,7 +639,6 @@ def place_fetch_failures(
     field moves up to the deepest position the client has (the object a later fetch could not
     complete for want of it), once per message there, unless an error of a failed fetch
     already sits at or below that position; so a failure never leaves a null unexplained.
-    An error in `unless_hidden` (an entity that could not be sent) is dropped instead of moved.
     """
     covered: set[tuple[Any, ...]] = set()
     placed: list[tuple[dict[str, Any], int]] = []
@@ -629,8 +661,6 @@ def place_fetch_failures(
         path = error["path"]
         if depth == len(path):
             out.append(error)
-            continue
-        if id(error) in unless_hidden:
             continue
         at = tuple(path[:depth])
         if at in covered or (at, error["message"]) in moved:
