@@ -424,6 +424,22 @@ class RecordedDataAccess:
     logs: list[ComplianceLog] = strawberry.field(description="One per accessed entity.")
 
 
+def _data_access_event(value: RecordDataAccessInput) -> DataAccessEvent:
+    return DataAccessEvent(
+        event_id=str(value.event_id),
+        subgraph=value.subgraph,
+        occurred_at=value.occurred_at,
+        request_id=value.request_id,
+        principal_sub=value.principal_sub,
+        principal_roles=tuple(value.principal_roles),
+        accessed=tuple(
+            AccessedEntity(item.entity, str(item.id), tuple(item.fields)) for item in value.accessed
+        ),
+        self_access=value.self_access,
+        principal_user_id=value.principal_user_id,
+    )
+
+
 def _optional_id(value: strawberry.ID | None) -> str | None:
     return str(value).strip() if value is not None else None
 
@@ -512,28 +528,31 @@ class Mutation:
         return ComplianceLog.from_current(current)
 
     @strawberry.mutation(
+        description="Record several DATA_ACCESS events in one append (what an audit relay "
+        "delivers at once): as recordDataAccess for each, in order; one refused event refuses "
+        "them all. Service (or admin) callers only."
+    )
+    async def record_data_access_events(
+        self, info: Info[SubgraphContext, Any], inputs: list[RecordDataAccessInput]
+    ) -> list[RecordedDataAccess]:
+        recorded = await _service(info).record_data_access_events(
+            [_data_access_event(value) for value in inputs]
+        )
+        return [
+            RecordedDataAccess(
+                id=value.event_id, logs=[ComplianceLog.from_current(log) for log in logs]
+            )
+            for value, logs in zip(inputs, recorded, strict=True)
+        ]
+
+    @strawberry.mutation(
         description="Record a DATA_ACCESS event of the PII access audit, one log per accessed "
         "entity; idempotent on eventId. Service (or admin) callers only."
     )
     async def record_data_access(
         self, info: Info[SubgraphContext, Any], input: RecordDataAccessInput
     ) -> RecordedDataAccess:
-        logs = await _service(info).record_data_access(
-            DataAccessEvent(
-                event_id=str(input.event_id),
-                subgraph=input.subgraph,
-                occurred_at=input.occurred_at,
-                request_id=input.request_id,
-                principal_sub=input.principal_sub,
-                principal_roles=tuple(input.principal_roles),
-                accessed=tuple(
-                    AccessedEntity(item.entity, str(item.id), tuple(item.fields))
-                    for item in input.accessed
-                ),
-                self_access=input.self_access,
-                principal_user_id=input.principal_user_id,
-            )
-        )
+        logs = await _service(info).record_data_access(_data_access_event(input))
         return RecordedDataAccess(
             id=input.event_id, logs=[ComplianceLog.from_current(log) for log in logs]
         )

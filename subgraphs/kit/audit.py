@@ -88,11 +88,13 @@ MAX_BACKOFF = dt.timedelta(minutes=5)
 GATHER_SECONDS = 0.05
 
 
-def record_data_access_batch(count: int) -> str:
-    """Return the operation that records ``count`` events, one aliased field each."""
-    signature = ", ".join(f"$i{n}: RecordDataAccessInput!" for n in range(count))
-    fields = " ".join(f"e{n}: recordDataAccess(input: $i{n}) {{ id }}" for n in range(count))
-    return f"mutation RecordDataAccessBatch({signature}) {{ {fields} }}"
+# Every event of a delivery in one field: compliance appends them under one hold of its chain
+# lock, with one look-up and one multi-row insert (aliased recordDataAccess fields would run one
+# after the other, each paying its own look-ups, lock and inserts).
+RECORD_DATA_ACCESS_EVENTS = (
+    "mutation RecordDataAccessEvents($inputs: [RecordDataAccessInput!]!) "
+    "{ recordDataAccessEvents(inputs: $inputs) { id } }"
+)
 
 
 def audit_outbox_table(metadata: MetaData) -> Table:
@@ -378,15 +380,11 @@ class AuditRelay:
             request_id=rows[0][0],
         )
         if len(rows) == 1:
-            query = RECORD_DATA_ACCESS
-            variables = {"input": json.loads(rows[0][1])}
-            fields = ["recordDataAccess"]
+            query, field = RECORD_DATA_ACCESS, "recordDataAccess"
+            variables: dict[str, Any] = {"input": json.loads(rows[0][1])}
         else:
-            # One operation, one field per event (aliased): compliance appends them all in one
-            # transaction, under one hold of the chain lock.
-            query = record_data_access_batch(len(rows))
-            variables = {f"i{n}": json.loads(payload) for n, (_, payload) in enumerate(rows)}
-            fields = [f"e{n}" for n in range(len(rows))]
+            query, field = RECORD_DATA_ACCESS_EVENTS, "recordDataAccessEvents"
+            variables = {"inputs": [json.loads(payload) for _, payload in rows]}
         try:
             response = await self._http.post(
                 self._url,
@@ -398,11 +396,13 @@ class AuditRelay:
             log.warning("audit relay: compliance unreachable (%s)", type(exc).__name__)
             return False
         data = body.get("data") if isinstance(body, dict) else None
+        answer = data.get(field) if isinstance(data, dict) else None
+        answers = answer if isinstance(answer, list) else [answer]  # one per event, in order
         acknowledged = (
             response.status_code == 200
             and not body.get("errors")
-            and isinstance(data, dict)
-            and all(isinstance(data.get(name), dict) for name in fields)
+            and len(answers) == len(rows)
+            and all(isinstance(item, dict) for item in answers)
         )
         if not acknowledged:
             log.warning("audit relay: compliance refused events (HTTP %s)", response.status_code)

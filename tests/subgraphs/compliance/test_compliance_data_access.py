@@ -96,6 +96,54 @@ async def test_an_event_becomes_one_log_per_accessed_entity_once(
     assert entry["id"] == logs[2]["id"]
 
 
+RECORD_EVENTS = """mutation($inputs: [RecordDataAccessInput!]!) {
+    recordDataAccessEvents(inputs: $inputs) { id logs { id user { id } responseId } } }"""
+
+
+async def test_a_delivery_of_several_events_is_one_append_and_idempotent(
+    client: httpx.AsyncClient, compliance_app: FastAPI
+) -> None:
+    service = principal("service", sub="service|users")
+    first = _event(eventId="aud_01a2210e77d774c6abed68866f0dd501")
+    second = _event(
+        eventId="aud_01a2210e77d774c6abed68866f0dd502",
+        accessed=[{"entity": "User", "id": USER_A, "fields": ["email_address"]}],
+    )
+    # The first event was delivered alone before (a relay whose batch then lost its answer).
+    alone = (await execute(client, RECORD, {"input": first}, principal=service)).ok()
+    assert await stored_counts(compliance_app) == (4, 4, 4)
+
+    result = await execute(client, RECORD_EVENTS, {"inputs": [first, second]}, principal=service)
+
+    recorded = result.ok()["recordDataAccessEvents"]
+    assert [event["id"] for event in recorded] == [first["eventId"], second["eventId"]]
+    # The event seen before comes back with its logs; only the new one is appended.
+    assert [log["id"] for log in recorded[0]["logs"]] == [
+        log["id"] for log in alone["recordDataAccess"]["logs"]
+    ]
+    [log] = recorded[1]["logs"]
+    assert (log["user"], log["responseId"]) == ({"id": USER_A}, second["eventId"])
+    assert await stored_counts(compliance_app) == (5, 5, 5)
+    again = await execute(client, RECORD_EVENTS, {"inputs": [second, first]}, principal=service)
+    assert [event["id"] for event in again.ok()["recordDataAccessEvents"]] == [
+        second["eventId"],
+        first["eventId"],
+    ]
+    assert await stored_counts(compliance_app) == (5, 5, 5)
+    assert await _verified(compliance_app)
+
+    # One bad event refuses the whole delivery, and nothing of it is written.
+    bad = _event(eventId="aud_01a2210e77d774c6abed68866f0dd503", principalSub="")
+    third = _event(eventId="aud_01a2210e77d774c6abed68866f0dd504")
+    refused = await execute(client, RECORD_EVENTS, {"inputs": [third, bad]}, principal=service)
+    assert refused.error()["extensions"]["code"] == "BAD_USER_INPUT"
+    assert await stored_counts(compliance_app) == (5, 5, 5)
+    client_role = await execute(
+        client, RECORD_EVENTS, {"inputs": [third]}, principal=principal("advisor")
+    )
+    assert client_role.error()["extensions"]["code"] == "FORBIDDEN"
+
+
 async def test_only_services_and_admins_record_access_events(
     client: httpx.AsyncClient, compliance_app: FastAPI
 ) -> None:

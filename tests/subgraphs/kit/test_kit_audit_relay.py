@@ -149,7 +149,7 @@ async def test_due_events_go_in_one_request_and_a_refused_one_holds_back_no_othe
         assert relay is not None
         assert await relay.pending_count() == 3
         assert await relay.relay_once() == 3
-        assert len(requests) == 1 and b"RecordDataAccessBatch" in requests[0]
+        assert len(requests) == 1 and b"recordDataAccessEvents(inputs:" in requests[0]
         assert len(await _data_access_logs(compliance)) == before + 3
 
         # A row compliance refuses (here: an empty event id) fails the batch; the rows are then
