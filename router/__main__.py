@@ -21,6 +21,7 @@ from router.config import CONFIG_ENV, ConfigError, load_router_config
 from router.http import create_app, load_supergraph
 from router.settings import RouterSettings
 from router.supergraph.errors import SupergraphError
+from telemetry import TelemetrySettings, log_config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "proxy_headers": False,
         "server_header": False,
     }
+    # ROUTER_LOG_FORMAT=json: every line one JSON object (ADR 0020); read again here, it was
+    # validated by create_app above.
+    logging = log_config(TelemetrySettings.from_env("ROUTER", "router"), args.log_level)
+    if logging is not None:
+        options["log_config"] = logging
     if settings.workers <= 1:
         uvicorn.run(app, **options)
         return 0

@@ -11,7 +11,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -41,6 +41,9 @@ from router.planning import (
     select_operation,
 )
 from router.supergraph import Supergraph
+
+if TYPE_CHECKING:
+    from router.observability import RouterObserver
 
 logger = logging.getLogger(__name__)
 Phase = Literal["parse", "validate", "plan", "execute"]
@@ -223,6 +226,8 @@ class Gateway:
         self.max_tokens = max_tokens
         self._documents: _LRU[str, _Parsed] = _LRU(plan_cache_size)
         self._prepared: _LRU[tuple[str, str | None], _Prepared] = _LRU(plan_cache_size)
+        # Spans and metrics (router/observability.py); None when telemetry is off.
+        self.observer: RouterObserver | None = None
 
     # ---- stages ------------------------------------------------------------------------------
 
@@ -230,34 +235,68 @@ class Gateway:
         parsed = self._documents.get(query)
         if parsed is not None:
             return parsed
+        if self.observer is not None:
+            return self._parse_observed(query, self.observer)
         try:
             document = parse(query, max_tokens=self.max_tokens)
         except GraphQLError as exc:
             parsed = _Parsed(None, (_error(exc, "GRAPHQL_PARSE_FAILED"),), "parse")
         else:
-            errors = validate(self.schema, document)
-            if not errors:
-                depth = _max_depth(document)
-                if depth > self.max_depth:
-                    errors = [
-                        GraphQLError(
-                            f"The operation is {depth} levels deep;"
-                            f" at most {self.max_depth} are allowed."
-                        )
-                    ]
-            parsed = _Parsed(
-                document,
-                tuple(_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors),
-                "validate",
-            )
+            parsed = self._validate(document)
         self._documents.put(query, parsed)
         return parsed
+
+    def _parse_observed(self, query: str, observer: RouterObserver) -> _Parsed:
+        with observer.span("graphql.parse"):
+            try:
+                document = parse(query, max_tokens=self.max_tokens)
+            except GraphQLError as exc:
+                document = None
+                parsed = _Parsed(None, (_error(exc, "GRAPHQL_PARSE_FAILED"),), "parse")
+        if document is not None:
+            with observer.span("graphql.validate") as span:
+                parsed = self._validate(document)
+                if span is not None and parsed.errors:
+                    span.set_attribute("wealthtech.validation_errors", len(parsed.errors))
+        self._documents.put(query, parsed)
+        return parsed
+
+    def _validate(self, document: DocumentNode) -> _Parsed:
+        errors = validate(self.schema, document)
+        if not errors:
+            depth = _max_depth(document)
+            if depth > self.max_depth:
+                errors = [
+                    GraphQLError(
+                        f"The operation is {depth} levels deep;"
+                        f" at most {self.max_depth} are allowed."
+                    )
+                ]
+        return _Parsed(
+            document,
+            tuple(_error(e, "GRAPHQL_VALIDATION_FAILED") for e in errors),
+            "validate",
+        )
 
     def _prepare(self, query: str, document: DocumentNode, operation_name: str | None) -> _Prepared:
         key = (query, operation_name)
         prepared = self._prepared.get(key)
+        observer = self.observer
         if prepared is not None:
+            if observer is not None:
+                name = prepared.operation.name
+                observer.planned(name.value if name else None, cached=True)
             return prepared
+        if observer is not None:
+            with observer.span("graphql.plan", **{"wealthtech.plan_cache_hit": False}):
+                prepared = self._plan(query, document, operation_name)
+            name = prepared.operation.name
+            observer.planned(name.value if name else None, cached=False)
+            return prepared
+        return self._plan(query, document, operation_name)
+
+    def _plan(self, query: str, document: DocumentNode, operation_name: str | None) -> _Prepared:
+        key = (query, operation_name)
         operation, fragments = select_operation(document, operation_name)
         try:
             plan = build_plan(self.supergraph, document, operation_name)
@@ -296,6 +335,21 @@ class Gateway:
         allowed_operation_kinds: frozenset[str] | None = None,
     ) -> ExecutionOutcome:
         """Run one GraphQL request; never raises for client or subgraph errors."""
+        outcome = await self._execute(
+            query, variables, operation_name, context, allowed_operation_kinds
+        )
+        if self.observer is not None:
+            self.observer.executed(outcome.phase, outcome.response)
+        return outcome
+
+    async def _execute(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        context: RequestContext | None,
+        allowed_operation_kinds: frozenset[str] | None,
+    ) -> ExecutionOutcome:
         parsed = self._parse(query)
         if parsed.document is None or parsed.errors:
             return ExecutionOutcome({"errors": list(parsed.errors)}, parsed.phase)
@@ -339,6 +393,11 @@ class Gateway:
             )
         raw_variables = dict(variables or {})
         try:
+            if self.observer is not None:
+                with self.observer.span(
+                    "graphql.execute", **{"graphql.operation.type": prepared.kind}
+                ):
+                    return await self._run(prepared, raw_variables, coerced.coerced, context)
             return await self._run(prepared, raw_variables, coerced.coerced, context)
         except Exception:  # a router bug: answer with an error, never with a dropped request
             logger.exception("internal error while executing an operation")

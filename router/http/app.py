@@ -26,11 +26,13 @@ from router.execution import SubgraphTransport
 from router.http.endpoints import GRAPHQL_POST, ROUTES
 from router.http.graphiql import ASSETS_URL_PATH, DEFAULT_ASSETS_DIR
 from router.http.reload import StateFactory, SupergraphReloader
+from router.observability import RouterObserver
 from router.rest import create_rest_router
 from router.rest.settings import RestSettings
 from router.settings import RouterSettings
 from router.subgraph_client import SubgraphClient
 from router.supergraph import Supergraph
+from telemetry import Telemetry, TelemetryMiddleware, TelemetrySettings
 
 _INTERNAL_ERROR = (
     b'{"errors":[{"message":"Internal server error.",'
@@ -129,6 +131,7 @@ def create_app(
     watch: str | PathLike[str] | None = None,
     reload_on_sighup: bool = False,
     freeze_gc: bool = False,
+    telemetry: TelemetrySettings | None = None,
 ) -> RouterApp:
     """Build the router app for a supergraph (object or file path; default: the settings' path).
 
@@ -141,7 +144,9 @@ def create_app(
     names the supergraph file to reload when it changes (and on SIGHUP with
     ``reload_on_sighup``: :mod:`router.http.reload`). ``freeze_gc``
     moves everything alive at startup out of the garbage collector's reach (``gc.freeze()``),
-    process-wide: for a process that serves this one app.
+    process-wide: for a process that serves this one app. ``telemetry`` says what is traced,
+    measured and logged (default: ``ROUTER_OTEL_*``, ``ROUTER_METRICS_*``, ``ROUTER_LOG_FORMAT``
+    from the environment; ADR 0020); with all of it off, no telemetry layer is installed.
     """
     # Imported here: router.security uses router.http.protocol, so a module-level import would
     # make the two packages import each other.
@@ -155,11 +160,14 @@ def create_app(
         supergraph = load_supergraph(supergraph)
     loaded: Supergraph = supergraph
     assets_dir = settings.graphiql_assets_dir or DEFAULT_ASSETS_DIR
+    telemetry_settings = telemetry or TelemetrySettings.from_env("ROUTER", "router")
+    observer = RouterObserver(Telemetry(telemetry_settings)) if telemetry_settings.active else None
     factory = StateFactory(
         settings=settings,
         expose_query_plan=settings.query_plan_exposed(production=security.production),
         authorization_allowed=not security.authentication_required,
         graphiql_assets_dir=assets_dir,
+        observer=observer,
     )
     prepared = factory.prepare(loaded)
 
@@ -171,6 +179,8 @@ def create_app(
             used = client = factory.client(prepared)
         else:
             used = transport
+        if observer is not None:
+            observer.watch_breakers(used)
         app.state.router = factory.state(prepared, used)
         reloader: SupergraphReloader | None = None
         if watch is not None:
@@ -213,4 +223,13 @@ def create_app(
     app.include_router(create_rest_router(rest))
     app.mount(ASSETS_URL_PATH, StaticFiles(directory=assets_dir, check_dir=False), name="graphiql")
     install_security(app, security, forward_headers=settings.forward_headers)
+    if observer is not None:
+        # Added last, so it is the outermost layer: it times and traces the whole request.
+        app.add_middleware(
+            TelemetryMiddleware,
+            telemetry=observer.telemetry,
+            paths=("/graphql",),
+            prefixes=("/api/",),
+            assign_request_id=True,
+        )
     return app

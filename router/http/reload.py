@@ -34,6 +34,7 @@ from router.execution import SubgraphTransport
 from router.gateway import Gateway
 from router.headers import HeaderPlan, compile_header_rules
 from router.http.state import RouterState
+from router.observability import ObservedTransport, RouterObserver
 from router.resilience import SubgraphPolicy
 from router.settings import RouterSettings
 from router.subgraph_client import SubgraphClient
@@ -65,6 +66,8 @@ class StateFactory:
     expose_query_plan: bool
     authorization_allowed: bool
     graphiql_assets_dir: Path
+    # Spans and metrics of the gateway and its fetches (ADR 0020); None: telemetry off.
+    observer: RouterObserver | None = None
 
     def prepare(self, supergraph: Supergraph) -> Prepared:
         """Check what depends on ``supergraph``; ``ValueError`` names the offending setting."""
@@ -92,12 +95,17 @@ class StateFactory:
 
     def state(self, prepared: Prepared, transport: SubgraphTransport) -> RouterState:
         """Return the state that serves ``prepared`` through ``transport``."""
+        fetches: SubgraphTransport = transport
+        if self.observer is not None:
+            fetches = ObservedTransport(transport, self.observer)
+        gateway = Gateway(
+            prepared.supergraph, fetches, plan_cache_size=self.settings.plan_cache_size
+        )
+        gateway.observer = self.observer
         return RouterState(
             settings=self.settings,
             supergraph=prepared.supergraph,
-            gateway=Gateway(
-                prepared.supergraph, transport, plan_cache_size=self.settings.plan_cache_size
-            ),
+            gateway=gateway,
             transport=transport,
             subgraph_urls=prepared.urls,
             graphiql_assets_dir=self.graphiql_assets_dir,

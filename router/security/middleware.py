@@ -44,6 +44,7 @@ from router.http.protocol import (
 )
 from router.limits import CSRF_MESSAGE, Limits, LimitViolation, check_operation, is_csrf_risk
 from router.security.responses import graphql_refusal, rest_refusal
+from telemetry import current_request
 
 __all__ = ["CALLER_STATE_KEY", "SecurityMiddleware"]
 
@@ -115,6 +116,8 @@ class SecurityMiddleware:
                 raise _Refused(400, "BAD_REQUEST", CSRF_MESSAGE)
             verifier = self._verifier
             caller = self._anonymous if verifier is None else await _authenticate(verifier, headers)
+            if caller is not None and (record := current_request.get()) is not None:
+                record.subject = caller.sub  # for the access log (telemetry, ADR 0020)
             if is_graphql:
                 self._check_limits(method, headers, body, query_params)
         except _Refused as refused:

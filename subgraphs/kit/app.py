@@ -35,6 +35,7 @@ from sqlalchemy import text
 from strawberry.fastapi import GraphQLRouter
 
 from crypto import EncryptionServices
+from telemetry import Telemetry, TelemetrySettings
 
 from .audit import AuditRelay, AuditSink, LogOnlySink, OutboxSink, outbox_exists
 from .authentication import (
@@ -49,6 +50,7 @@ from .database import Database
 from .graphql_http import SubgraphApp, build_context
 from .keys import load_encryption_services
 from .migrations import upgrade
+from .observability import SubgraphObserver, SubgraphTelemetryMiddleware
 from .owners import OwnerClient
 from .schema import SubgraphSchema
 from .settings import SubgraphSettings
@@ -72,6 +74,7 @@ def create_app(
     owner_transport: httpx.AsyncBaseTransport | None = None,
     audit_sink: AuditSink | None = None,
     local_audit_delivery: AuditSink | None = None,
+    telemetry: TelemetrySettings | None = None,
 ) -> FastAPI:
     """Return the subgraph's FastAPI app.
 
@@ -82,8 +85,18 @@ def create_app(
     ``audit_sink`` replaces the default outbox; ``local_audit_delivery`` makes the relay hand
     outbox rows to this sink in-process instead of sending them to ``settings.audit_url`` (the
     compliance subgraph appends its own events so, without calling itself over HTTP).
+    ``telemetry`` says what is traced, measured and logged (default: ``<PREFIX>_OTEL_*``,
+    ``<PREFIX>_METRICS_*``, ``<PREFIX>_LOG_FORMAT`` from the environment; ADR 0020).
     """
     owner_urls = dict(owner_urls or {})
+    telemetry_settings = telemetry or TelemetrySettings.from_env(
+        settings.env_name, settings.subgraph
+    )
+    observer = (
+        SubgraphObserver(Telemetry(telemetry_settings), settings.subgraph)
+        if telemetry_settings.active
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -108,6 +121,8 @@ def create_app(
                     "%s has no audit_outbox table: audit events are only logged", settings.subgraph
                 )
                 sink = LogOnlySink()
+            if observer is not None:
+                observer.attach(database, outbox=isinstance(sink, OutboxSink))
             relay = (
                 AuditRelay(
                     subgraph=settings.subgraph,
@@ -170,6 +185,8 @@ def create_app(
     app.include_router(graphql, prefix="/graphql")
     app.graphql_schema = schema  # POST /graphql (JSON) takes the lean path (graphql_http.py)
     app.add_exception_handler(AuthenticationFailed, unauthenticated_response)
+    if observer is not None:
+        app.add_middleware(SubgraphTelemetryMiddleware, observer=observer)
 
     @app.get("/healthz")
     async def healthz(state: Annotated[SubgraphState, Depends(get_state)]) -> JSONResponse:

@@ -85,6 +85,7 @@ def run_cli(
             port=settings.port,
             log_level=settings.log_level,
             **SERVER_OPTIONS,
+            **_logging(settings),
         )
         return 0
     _prepare_for_workers(settings, migrations_dir)
@@ -100,8 +101,18 @@ def run_cli(
         port=settings.port,
         log_level=settings.log_level,
         **SERVER_OPTIONS,
+        **_logging(settings),
     )
     return 0
+
+
+def _logging(settings: SubgraphSettings) -> dict[str, Any]:
+    """Return the uvicorn ``log_config`` option for ``<PREFIX>_LOG_FORMAT`` (ADR 0020)."""
+    from telemetry import TelemetrySettings, log_config
+
+    telemetry = TelemetrySettings.from_env(settings.env_name, settings.subgraph)
+    config = log_config(telemetry, settings.log_level)
+    return {} if config is None else {"log_config": config}
 
 
 # Nothing in a subgraph reads the client's address (X-Forwarded-* rewriting is work for nothing

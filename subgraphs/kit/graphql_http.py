@@ -35,6 +35,7 @@ from crypto import INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER
 
 from .authentication import UNAUTHENTICATED_ERRORS, AuthenticationFailed, Caller, verify_caller
 from .context import SubgraphContext
+from .observability import note_caller, note_operation
 from .unit_of_work import UnitOfWork, open_unit_of_work
 
 if TYPE_CHECKING:
@@ -175,6 +176,7 @@ class GraphQLEndpoint:
             headers = [*_JSON_HEADERS, (b"www-authenticate", INTERNAL_TOKEN_HEADER.encode())]
             await _respond(send, 401, _UNAUTHENTICATED, headers)
             return
+        note_caller(caller.principal.sub)
         try:
             body = await _read_body(receive)
         except ConnectionError:
@@ -204,6 +206,9 @@ class GraphQLEndpoint:
         except MissingQueryError:  # pragma: no cover - _operation requires a query string
             await _respond(send, 400, b"No GraphQL query found in the request")
             return
+        note_operation(
+            operation.get("operationName"), errors=bool(result.errors), data=result.data is not None
+        )
         # Encoded after the unit of work: the answer leaves only once its transaction is settled.
         await _respond(send, 200, encode_result(result))
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from crypto import EncryptionSession, Sealable, Sealed
 
+from .observability import opened, sealed
+
 __all__ = ["open_field", "open_optional_field", "seal_field"]
 
 
@@ -27,15 +29,18 @@ def _place(row: Any, column: str) -> tuple[str, str]:
 def seal_field(session: EncryptionSession, row: Any, column: str, value: Sealable | None) -> None:
     """Seal ``value`` into ``row.<column>`` (``None`` stores NULL, for optional fields)."""
     table, row_id = _place(row, column)
-    sealed = session.seal_optional(value, table=table, column=column, row_id=row_id)
-    setattr(row, column, sealed)
+    envelope = session.seal_optional(value, table=table, column=column, row_id=row_id)
+    setattr(row, column, envelope)
+    sealed(envelope.envelope if envelope is not None else None, table, column)
 
 
 def open_field(session: EncryptionSession, row: Any, column: str, *, entity: str) -> Sealable:
     """Open ``row.<column>``; the access is recorded under ``entity`` (the GraphQL type name)."""
     table, row_id = _place(row, column)
-    sealed: Sealed = getattr(row, column)
-    return session.open(sealed, table=table, column=column, row_id=row_id, entity=entity)
+    stored: Sealed = getattr(row, column)
+    value = session.open(stored, table=table, column=column, row_id=row_id, entity=entity)
+    opened(stored.envelope, table, column)
+    return value
 
 
 def open_optional_field(
@@ -43,5 +48,8 @@ def open_optional_field(
 ) -> Sealable | None:
     """Like :func:`open_field`, but a NULL column opens as ``None``."""
     table, row_id = _place(row, column)
-    sealed: Sealed | None = getattr(row, column)
-    return session.open_optional(sealed, table=table, column=column, row_id=row_id, entity=entity)
+    stored: Sealed | None = getattr(row, column)
+    value = session.open_optional(stored, table=table, column=column, row_id=row_id, entity=entity)
+    if stored is not None:
+        opened(stored.envelope, table, column)
+    return value

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .audit import data_access_event
 from .context import RequestTransaction, SubgraphContext
+from .observability import audit_write_span
 from .state import SubgraphState, get_state
 
 __all__ = ["UnitOfWork", "open_unit_of_work", "unit_of_work"]
@@ -60,12 +61,16 @@ async def open_unit_of_work(state: SubgraphState) -> AsyncIterator[UnitOfWork]:
             if event is not None:
                 # The response may still carry what was decrypted: the event must outlive the
                 # rollback, so it gets a transaction of its own.
-                async with state.database.session() as audit_session:
-                    await state.audit_sink.record(audit_session, event, state.encryption_services)
-                    await audit_session.commit()
+                with audit_write_span(len(event.accessed)):
+                    async with state.database.session() as audit_session:
+                        await state.audit_sink.record(
+                            audit_session, event, state.encryption_services
+                        )
+                        await audit_session.commit()
         else:
             if event is not None:
-                await state.audit_sink.record(session, event, state.encryption_services)
+                with audit_write_span(len(event.accessed)):
+                    await state.audit_sink.record(session, event, state.encryption_services)
             await session.commit()
         if event is not None and state.audit_relay is not None:
             state.audit_relay.wake()
