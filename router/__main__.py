@@ -117,6 +117,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging = log_config(TelemetrySettings.from_env("ROUTER", "router"), args.log_level)
     if logging is not None:
         options["log_config"] = logging
+    if (
+        settings.workers > 1
+        and TelemetrySettings.from_env("ROUTER", "router").metrics_port is not None
+    ):
+        # One port, several processes: only one could bind it, and a scrape would see one worker.
+        print(
+            "error: ROUTER_METRICS_PORT does not work with --workers > 1 (ADR 0020)",
+            file=sys.stderr,
+        )
+        return 2
     if settings.workers <= 1:
         uvicorn.run(app, **options)
         return 0

@@ -88,6 +88,13 @@ def run_cli(
             **_logging(settings),
         )
         return 0
+    if _metrics_port(settings) is not None:
+        # One port, several processes: only one could bind it, and a scrape would see one worker.
+        print(
+            f"error: {settings.env_name}_METRICS_PORT does not work with --workers > 1 (ADR 0020)",
+            file=sys.stderr,
+        )
+        return 2
     _prepare_for_workers(settings, migrations_dir)
     # Each worker builds its own app from the same environment: uvicorn needs an import string of
     # a factory without arguments, so the workers are told which two factories to call.
@@ -104,6 +111,12 @@ def run_cli(
         **_logging(settings),
     )
     return 0
+
+
+def _metrics_port(settings: SubgraphSettings) -> int | None:
+    from telemetry import TelemetrySettings
+
+    return TelemetrySettings.from_env(settings.env_name, settings.subgraph).metrics_port
 
 
 def _logging(settings: SubgraphSettings) -> dict[str, Any]:
