@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-__all__ = ["CONTENT_TYPE", "Metrics", "MetricsServer"]
+__all__ = ["CONTENT_TYPE", "Metrics", "MetricsServer", "seconds_since"]
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE: str = CONTENT_TYPE_LATEST
@@ -139,3 +140,14 @@ class MetricsServer:
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
+
+
+def seconds_since(moment: object) -> float:
+    """Return the seconds since ``moment`` (datetime, naive = UTC, or ISO text); 0 if none."""
+    if isinstance(moment, str):  # SQLite handing back the stored text
+        moment = dt.datetime.fromisoformat(moment)
+    if not isinstance(moment, dt.datetime):
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return max(0.0, (dt.datetime.now(dt.UTC) - moment).total_seconds())

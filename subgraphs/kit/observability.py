@@ -14,7 +14,6 @@ age of the oldest event not yet delivered to compliance).
 from __future__ import annotations
 
 import contextvars
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -26,9 +25,9 @@ from sqlalchemy import column, event, func, select, table
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from telemetry import Telemetry, TelemetryMiddleware, current_request
+from telemetry.metrics import seconds_since
 
 from .audit import OUTBOX_TABLE
-from .database import utcnow
 
 if TYPE_CHECKING:
     from .database import Database
@@ -173,19 +172,7 @@ class SubgraphObserver:
                 )
             ).one()
         self.outbox_backlog.labels(self.subgraph).set(int(count or 0))
-        self.relay_lag.labels(self.subgraph).set(_age(oldest))
-
-
-def _age(oldest: Any) -> float:
-    if oldest is None:
-        return 0.0
-    if isinstance(oldest, str):  # SQLite without the column's type: ISO text
-        oldest = dt.datetime.fromisoformat(oldest)
-    if not isinstance(oldest, dt.datetime):
-        return 0.0
-    if oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=dt.UTC)
-    return float(max(0.0, (utcnow() - oldest).total_seconds()))
+        self.relay_lag.labels(self.subgraph).set(seconds_since(oldest))
 
 
 class SubgraphTelemetryMiddleware(TelemetryMiddleware):
