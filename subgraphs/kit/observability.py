@@ -27,8 +27,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from telemetry import Telemetry, TelemetryMiddleware, current_request
 from telemetry.metrics import seconds_since
 
-from .audit import OUTBOX_TABLE
-
 if TYPE_CHECKING:
     from .database import Database
 
@@ -46,7 +44,8 @@ __all__ = [
 current_observer: contextvars.ContextVar[SubgraphObserver | None] = contextvars.ContextVar(
     "wealthtech_subgraph_observer", default=None
 )
-_OUTBOX = table(OUTBOX_TABLE, column("created_at"), column("sent_at"))
+# audit.OUTBOX_TABLE, by name: audit imports sealing, which imports this module.
+_OUTBOX = table("audit_outbox", column("created_at"), column("sent_at"))
 _SPAN_KEY = "_wealthtech_span"
 
 
