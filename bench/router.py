@@ -9,7 +9,8 @@ Prints requests per second, p50/p99 latency and the gateway's CPU milliseconds p
       compliance logs), through our router and through Hive Gateway (in-flight deduplication off),
       over the same running subgraphs;
   (c) the same as (b) with every subgraph replaced by a stub that replays recorded responses, so
-      that only gateway work is measured.
+      that only gateway work is measured, with the subgraph requests each gateway sends per fan-out;
+and first the planning figures of bench/planning.py (cold and cached plans).
 
 By default the subgraphs are the stand-ins of tests/router/standins.py, started here. To target
 other running subgraphs, pass ``--supergraph FILE`` (their supergraph, URLs included) and the
@@ -163,7 +164,7 @@ def serve_replay(port: int, upstreams: dict[str, str]) -> None:
     import uvicorn
 
     recordings: dict[tuple[str, bytes], bytes] = {}
-    state = {"replay": False, "misses": 0}
+    state = {"replay": False, "misses": 0, "requests": 0}
     upstream_client = httpx.AsyncClient(timeout=30)
 
     def key(path: str, body: bytes) -> tuple[str, bytes]:
@@ -190,6 +191,7 @@ def serve_replay(port: int, upstreams: dict[str, str]) -> None:
             payload = orjson.dumps({**state, "recordings": len(recordings)})
         else:
             subgraph = path.strip("/").split("/")[0]
+            state["requests"] += 1
             request_key = key(path, body)
             if state["replay"]:
                 recorded = recordings.get(request_key)
@@ -520,6 +522,10 @@ def main() -> int:
         f"{platform.python_version()}, {platform.platform()}"
     )
 
+    from bench.planning import main as planning
+
+    planning()  # query planning: cold and cached plan times (in process, a few seconds)
+    print()
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-router-")))
         _authenticate(work)
@@ -579,8 +585,12 @@ def main() -> int:
                 run_hive_gateway(node_tools, replay_sdl, extra_args=extra)
             )
             targets.append((label, replay_hive.url, replay_hive.pid))
+        requests_per_fanout: list[tuple[str, int]] = []
         for label, url, _ in targets:  # record: every gateway's own subgraph requests
+            before = httpx.get(f"{stub_base}/__mode").json()["requests"]
             check(label, url, args.fanout_query)
+            after = httpx.get(f"{stub_base}/__mode").json()["requests"]
+            requests_per_fanout.append((label, after - before))
         httpx.post(f"{stub_base}/__mode", content=b"replay")
         replayed = [
             measure(label, url, args.fanout_query, pid, args.fanout_requests,
@@ -594,6 +604,10 @@ def main() -> int:
         )
         mode = httpx.get(f"{stub_base}/__mode").json()
         print(f"  replay stub: {mode['recordings']} recorded responses, {mode['misses']} misses")
+        print(
+            "  subgraph requests per fan-out (one request, as recorded): "
+            + ", ".join(f"{label} {count}" for label, count in requests_per_fanout)
+        )
         load = os.getloadavg()
         print(f"\nload average after the run: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     return 0

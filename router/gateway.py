@@ -356,7 +356,9 @@ class Gateway:
         try:
             prepared = self._prepare(query, parsed.document, operation_name)
         except PlanningError as exc:
-            phase: Phase = "plan"
+            # an operation that valid against the API schema has no plan over the subgraphs is
+            # refused like an invalid one (400 over HTTP), naming what is missing, never a 500
+            phase: Phase = "validate"
             code = "QUERY_PLANNING_FAILED"
             if isinstance(exc, OperationNotFound):
                 phase, code = "validate", "GRAPHQL_VALIDATION_FAILED"

@@ -33,6 +33,7 @@ from graphql import (
     parse,
 )
 
+from router.execution.aliases import restore_aliases
 from router.execution.merge import Path, merge_into, objects_at, paths_at
 from router.execution.transport import RequestContext, SubgraphTransport, SubgraphUnavailable
 from router.planning.nodes import (
@@ -253,6 +254,8 @@ class Executor:
         response = await self._send(fetch, self._variables(fetch, state), state)
         data = response.get("data")
         if isinstance(data, dict):
+            if fetch.renames is not None:
+                restore_aliases(data, fetch.renames)
             merge_into(state.data, data, self.object_types)
         failed: list[Path] | None = None
         errors = response.get("errors") or ()
@@ -312,6 +315,8 @@ class Executor:
         response = await self._send(fetch, variables, state)
         data = response.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
+        if isinstance(entities, list) and fetch.renames is not None:
+            restore_aliases(entities, fetch.renames)
         errors = response.get("errors")
         malformed: str | None = None
         if isinstance(entities, list) and len(entities) != len(targets):

@@ -188,6 +188,7 @@ class PlanEmitter:
                 selection_text=selection_text,
                 id=group.id,
                 condition=_condition(group.selection, entity=False),
+                renames=group.renames,
             )
         definitions.insert(0, "$representations: [_Any!]!")
         header = f"query{op_name}({', '.join(definitions)})"
@@ -211,6 +212,7 @@ class PlanEmitter:
                 entity_types=tuple(entity_types),
                 id=group.id,
                 condition=_condition(group.selection, entity=True),
+                renames=group.renames,
             ),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from router.planning.nodes import Renames
 from router.planning.selection import SelSet
 
 
@@ -20,3 +21,5 @@ class FetchGroup:
     # object __typename at the path -> (representation __typename or None, representation selection)
     requires: dict[str, tuple[str | None, SelSet]] = field(default_factory=dict)
     parents: set[int] = field(default_factory=set)
+    root_type: str = ""  # a root group: the operation's root type
+    renames: Renames | None = None  # internal aliases (set by the alias pass)

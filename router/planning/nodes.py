@@ -16,6 +16,20 @@ RepTemplate = tuple[tuple[str, str, "RepTemplate | None"], ...]
 
 
 @dataclass(frozen=True)
+class Renames:
+    """Internal aliases of one response level of a fetch, to undo before merging its data.
+
+    `by_type`: for objects of that `__typename`, (alias sent, client response key); `below`: the
+    levels under a response key (as sent). A subgraph operation may not select one response name
+    with two types (e.g. `id: ID!` in one member type, `id: ID` in another), so the planner sends
+    one of them under an alias.
+    """
+
+    by_type: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    below: tuple[tuple[str, Renames], ...] = ()
+
+
+@dataclass(frozen=True)
 class EntityType:
     """Objects of `typename` at the flatten path become representations named `representation`."""
 
@@ -39,6 +53,8 @@ class Fetch:
     # ("include" | "skip", variable): every selection of the fetch carries that one condition,
     # so the fetch is not sent at all when the condition excludes it
     condition: tuple[str, str] | None = None
+    # internal aliases to undo in the response (None: none); for an entity fetch, per entity
+    renames: Renames | None = None
 
     def print_lines(self, indent: int) -> list[str]:
         pad = "  " * indent

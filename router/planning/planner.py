@@ -1,17 +1,20 @@
 """The query planner: a pure function from a validated operation to a `QueryPlan`.
 
-It walks the client operation once, placing each field in a fetch group (one subgraph, one response
-path). A field its current subgraph cannot resolve becomes an entity jump: the current group also
-fetches `__typename` and a key, and a child group fetches the field through `_entities`. `@requires`
-fields are planned the same way from the parent group, and the child waits for every group that
-contributes to them. Groups then become `Fetch`/`Flatten` nodes arranged by their dependencies.
+The choices come from the search over the supergraph's query graph (`search.py`, `graph.py`):
+at each point of the operation it says, for every field, whether the current fetch resolves it,
+or which subgraph to jump to and through which key. This module carries them out, building the
+fetch graph: fetch groups (one subgraph, one response path) with their dependencies. A jump makes
+the current group also fetch `__typename` and the key (planned at the same point, so a key can
+itself come from a third subgraph), and a child group fetch the field through `_entities`;
+`@requires` fields are planned the same way and the child waits for every group contributing to
+them. `fetchgraph.py` then optimises the groups and `emit.py` turns them into plan nodes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from graphql import (
     DocumentNode,
@@ -21,18 +24,18 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLUnionType,
     InlineFragmentNode,
-    NamedTypeNode,
-    NameNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     get_named_type,
+    print_ast,
 )
 
 from router.planning.emit import PlanEmitter
 from router.planning.errors import OperationNotFound, PlanningError, UnsupportedOperation
+from router.planning.fetchgraph import optimise
+from router.planning.graph import KeyEdge, query_graph
 from router.planning.groups import FetchGroup
 from router.planning.nodes import QueryPlan
 from router.planning.operation import (
@@ -43,23 +46,18 @@ from router.planning.operation import (
     select_operation,
     unwrap,
 )
+from router.planning.search import (
+    NO_VISITS,
+    ROOT,
+    Choice,
+    Search,
+    Visiting,
+    provided_field,
+)
 from router.planning.selection import SelSet
-from router.supergraph import FieldInfo, Key, Supergraph
+from router.supergraph import Supergraph
 
-_MAX_DEPTH = 40
 _INTROSPECTION_ROOT = frozenset({"__schema", "__type"})
-
-
-@dataclass(frozen=True)
-class _Frame:
-    """A field being planned: `node` on `parent` at `path`, added to `target` of `group`."""
-
-    group: FetchGroup
-    node: FieldNode
-    parent: str
-    path: tuple[str, ...]
-    target: SelSet
-    field_type: str
 
 
 @dataclass(frozen=True)
@@ -79,32 +77,23 @@ class _Planner:
         fragments: dict[str, FragmentDefinitionNode],
     ) -> None:
         self.sg = supergraph
+        self.graph = query_graph(supergraph)
         self.types = supergraph.types
         self.schema = supergraph.schema
         self.operation = operation
         self.fragments = fragments
+        self.search = Search(self.graph, fragments)
         self.groups: list[FetchGroup] = []
-        self.children: dict[tuple[int, str, tuple[str, ...]], FetchGroup] = {}
+        self.children: dict[tuple[int, str, tuple[str, ...]], list[FetchGroup]] = {}
         self.recorders: list[set[int]] = []
-        self.frames: list[_Frame] = []
         self.client_aliases = client_aliases(operation, fragments)
-        self.depth = 0
-        self.graph_order = {name: i for i, name in enumerate(supergraph.subgraph_names)}
+        self.visiting: Visiting = NO_VISITS
+        self.choices: dict[tuple[object, ...], Choice | None] = {}
 
     # ---- facts -----------------------------------------------------------------------------
 
-    def possible_in(self, graph: str, type_name: str) -> frozenset[str]:
-        info = self.types[type_name]
-        if not info.is_abstract:
-            return frozenset({type_name})
-        return info.possible_by_graph.get(graph, frozenset())
-
     def possible(self, type_name: str) -> frozenset[str]:
-        named = self.schema.type_map[type_name]
-        if isinstance(named, GraphQLObjectType):
-            return frozenset({type_name})
-        assert isinstance(named, GraphQLInterfaceType | GraphQLUnionType)
-        return frozenset(t.name for t in self.schema.get_possible_types(named))
+        return self.search.possible(type_name)
 
     def is_interface_object(self, graph: str, type_name: str) -> bool:
         return graph in self.types[type_name].interface_object_graphs
@@ -118,98 +107,111 @@ class _Planner:
         field_type: GraphQLOutputType = found.type
         return field_type
 
-    @staticmethod
-    def provided_field(
-        provided: SelectionSetNode | None, possible: frozenset[str], name: str
-    ) -> tuple[bool, SelectionSetNode | None]:
-        if provided is None:
-            return False, None
-        for selection in provided.selections:
-            if isinstance(selection, FieldNode) and selection.name.value == name:
-                return True, selection.selection_set
-            if isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                if condition is None or condition.name.value in possible:
-                    found, sub = _Planner.provided_field(selection.selection_set, possible, name)
-                    if found:
-                        return found, sub
-        return False, None
+    # ---- decisions ---------------------------------------------------------------------------
 
-    def can_resolve(
+    def decide(
         self,
         graph: str,
         parent: str,
-        info: FieldInfo,
+        selection_set: SelectionSetNode,
+        path: tuple[str, ...],
         provided: SelectionSetNode | None,
-        allow_requires: bool,
-    ) -> bool:
-        if graph in info.resolving:
-            return allow_requires or graph not in info.requires
-        possible = self.possible(parent) | {parent}
-        return self.provided_field(provided, possible, info.name)[0]
+    ) -> None:
+        """Choose, once per point, how each field selected on `parent` itself is resolved."""
+        fields, _typed = self.search.collect(parent, selection_set)
+        fields = [
+            f
+            for f in fields
+            if (graph, parent, path, id(f), id(provided), self.visiting) not in self.choices
+        ]
+        if not fields:
+            return
+        assigned = self.search.assign(graph, parent, fields, provided, self.visiting)
+        for node in fields:
+            choice = assigned[0].get(id(node)) if assigned is not None else None
+            self.choices[(graph, parent, path, id(node), id(provided), self.visiting)] = choice
 
-    def local_field_set(self, graph: str, parent: str, selection: SelectionSetNode) -> bool:
-        """Whether `graph` resolves every field of a key selection on `parent` itself."""
-        for item in selection.selections:
-            if not isinstance(item, FieldNode):
-                return False
-            name = item.name.value
-            if name == "__typename":
-                continue
-            info = self.types[parent].fields.get(name)
-            if info is None or graph not in info.resolving:
-                return False
-            if item.selection_set is not None:
-                sub = get_named_type(self.field_type(parent, name)).name
-                if not self.local_field_set(graph, sub, item.selection_set):
-                    return False
-        return True
-
-    def obtainable(
+    def choice(
         self,
         graph: str,
         parent: str,
-        selection: SelectionSetNode,
-        visiting: frozenset[tuple[str, str]] = frozenset(),
-    ) -> bool:
-        """Whether a key selection on `parent` can be fetched starting from `graph`.
+        node: FieldNode,
+        path: tuple[str, ...],
+        provided: SelectionSetNode | None,
+    ) -> Choice:
+        key = (graph, parent, path, id(node), id(provided), self.visiting)
+        if key not in self.choices:
+            self.decide(graph, parent, SelectionSetNode(selections=(node,)), path, provided)
+        found = self.choices[key]
+        if found is None:
+            raise self.failure(graph, parent, node, provided)
+        return found
 
-        Fields `graph` resolves itself are obtainable; others through a key of a subgraph that
-        resolves them, whose own key fields are obtainable (without going in circles).
+    def failure(
+        self, graph: str, parent: str, node: FieldNode, provided: SelectionSetNode | None
+    ) -> PlanningError:
+        """Build a precise planning error: the field, the subgraphs having it, what is missing.
+
+        Where the field itself is reachable but its selection is not, the error is about the
+        first field below that cannot be planned.
         """
-        for item in selection.selections:
-            if not isinstance(item, FieldNode) or item.name.value == "__typename":
+        name = node.name.value
+        info = self.types[parent].fields.get(name)
+        candidates = sorted(info.resolving) if info is not None else []
+        here = "the start" if graph == ROOT else f"subgraph '{graph}'"
+        if not candidates:
+            return PlanningError(f"cannot plan {parent}.{name}: no subgraph resolves it")
+        reasons: list[str] = []
+        nested: list[tuple[str, str, SelectionSetNode, SelectionSetNode | None]] = []
+        for candidate in candidates:
+            edge = self.graph.field(candidate, parent, name)
+            keys = self.graph.jumps_into(parent, candidate)
+            if graph not in (ROOT, candidate) and not keys:
+                reasons.append(f"'{candidate}' has no resolvable @key on {parent}")
                 continue
-            name = item.name.value
-            info = self.types[parent].fields.get(name)
-            if info is None:
-                return False
-            if graph in info.resolving:
-                if item.selection_set is not None:
-                    sub = get_named_type(self.field_type(parent, name)).name
-                    if not self.obtainable(graph, sub, item.selection_set, visiting):
-                        return False
-                continue
-            if (graph, parent) in visiting:
-                return False
-            inner = visiting | {(graph, parent)}
-            if not any(
-                other != graph
-                and self.obtainable(graph, parent, key.selection, inner)
-                and (
-                    item.selection_set is None
-                    or self.obtainable(
-                        other,
-                        get_named_type(self.field_type(parent, name)).name,
-                        item.selection_set,
-                        inner,
-                    )
-                )
-                for other in info.resolving
-                for key in self.types[parent].resolvable_keys(other)
+            if graph not in (ROOT, candidate) and (
+                self.search.best_key(graph, parent, keys, self.visiting) is None
             ):
-                return False
-        return True
+                texts = " or ".join(f'"{k.key.text}"' for k in keys)
+                reasons.append(f"the key {texts} of '{candidate}' is not obtainable from {here}")
+                continue
+            if edge is not None and edge.requires is not None:
+                inner = self.visiting | {("req", parent, name)}
+                if self.search.selection_cost(graph, parent, edge.requires, None, inner) is None:
+                    reasons.append(
+                        f"the requirement {print_ast(edge.requires)} of '{candidate}'"
+                        f" cannot be fetched from {here}"
+                    )
+                    continue
+            reasons.append(f"its selection cannot be planned in '{candidate}'")
+            if edge is not None and node.selection_set is not None:
+                nested.append((candidate, edge.target, node.selection_set, edge.provides))
+        if nested and len(nested) == len(reasons):
+            return self.nested_failure(*nested[0]) or PlanningError(
+                f"cannot plan {parent}.{name} from {here}: " + "; ".join(reasons)
+            )
+        return PlanningError(
+            f"cannot plan {parent}.{name} from {here}: it is resolved by"
+            f" {', '.join(repr(c) for c in candidates)}, but " + "; ".join(reasons)
+        )
+
+    def nested_failure(
+        self,
+        graph: str,
+        type_name: str,
+        selection_set: SelectionSetNode,
+        provided: SelectionSetNode | None,
+    ) -> PlanningError | None:
+        """Return the error of the first field of a selection that has no option at all."""
+        fields, typed = self.search.collect(type_name, selection_set)
+        for node in fields:
+            if not self.search.field_options(graph, type_name, node, provided, NO_VISITS):
+                return self.failure(graph, type_name, node, provided)
+        for condition, _sub in typed:
+            return PlanningError(
+                f"cannot plan ... on {condition} within {type_name} from subgraph '{graph}'"
+            )
+        return None
 
     # ---- groups -----------------------------------------------------------------------------
 
@@ -228,12 +230,34 @@ class _Planner:
         self.groups.append(group)
         return group
 
-    def child_group(self, parent: FetchGroup, subgraph: str, path: tuple[str, ...]) -> FetchGroup:
+    def ancestors(self, ids: set[int]) -> set[int]:
+        found: set[int] = set()
+        stack = list(ids)
+        while stack:
+            current = stack.pop()
+            if current in found:
+                continue
+            found.add(current)
+            stack.extend(self.groups[current].parents)
+        return found
+
+    def child_group(
+        self, parent: FetchGroup, subgraph: str, path: tuple[str, ...], needs: set[int]
+    ) -> FetchGroup:
+        """Return the entity group for `subgraph` at `path` below `parent` waiting for `needs`.
+
+        An existing one is reused unless one of `needs` waits for it (a requirement chain that
+        goes back to the same subgraph needs a second fetch there).
+        """
         key = (parent.id, subgraph, path)
-        group = self.children.get(key)
-        if group is None:
-            group = self.new_group(subgraph, path, True, parent)
-            self.children[key] = group
+        waiting = self.ancestors(needs)
+        for group in self.children.get(key, ()):
+            if group.id not in waiting:
+                group.parents |= needs
+                return group
+        group = self.new_group(subgraph, path, True, parent)
+        group.parents |= needs
+        self.children.setdefault(key, []).append(group)
         return group
 
     def touch(self, group: FetchGroup) -> None:
@@ -251,6 +275,7 @@ class _Planner:
         path: tuple[str, ...],
         provided: SelectionSetNode | None,
     ) -> None:
+        self.decide(group.subgraph, parent, selection_set, path, provided)
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 self.plan_field(group, parent, selection, target, path, provided)
@@ -300,9 +325,9 @@ class _Planner:
             return
         if self.is_interface_object(graph, parent):
             # This subgraph does not know the concrete types: ask one that does.
-            self.jump(group, parent, path, target, item)
+            self.jump_to_interface(group, parent, path, target, item)
             return
-        runtime = self.possible_in(graph, parent) & self.possible(condition)
+        runtime = self.graph.possible_in(graph, parent) & self.possible(condition)
         if not runtime:
             return
         if not self.types[parent].is_abstract:
@@ -333,25 +358,24 @@ class _Planner:
         name = node.name.value
         graph = group.subgraph
         directives = directives_text(node)
-        if name == "__typename":
-            if self.is_interface_object(graph, parent):
-                self.jump(group, parent, path, target, node)
-                return
+        if name == "__typename" and not self.is_interface_object(graph, parent):
             target.field(node.alias.value if node.alias else name, name, "", directives, leaf=True)
             self.touch(group)
             return
-        info = self.types[parent].fields.get(name)
-        if info is None:
-            raise PlanningError(f"unknown field {parent}.{name}")
-        if self.can_resolve(graph, parent, info, provided, allow_requires):
+        if allow_requires and self.graph.field(graph, parent, name) is not None:
             self.add_field(group, parent, node, target, path, provided, directives)
             return
-        if self.types[parent].is_abstract and not self.is_interface_object(graph, parent):
-            for type_name in sorted(self.possible_in(graph, parent)):
+        choice = self.choice(graph, parent, node, path, provided)
+        if choice.split:
+            for type_name in sorted(self.graph.possible_in(graph, parent)):
                 inner = target.fragment(type_name)
                 self.plan_field(group, type_name, node, inner, path, provided)
             return
-        self.jump(group, parent, path, target, node)
+        if choice.target is None:
+            self.add_field(group, parent, node, target, path, provided, directives)
+            return
+        assert choice.edge is not None
+        self.jump(group, parent, path, target, node, choice.edge)
 
     def add_field(
         self,
@@ -377,65 +401,41 @@ class _Planner:
         sub_info = self.types[sub_type]
         if sub_info.is_abstract:
             added.sub.field("__typename", "__typename", leaf=True)
-        provides = self.types[parent].fields[name].provides.get(group.subgraph)
-        if provides is None:
+        edge = self.graph.field(group.subgraph, parent, name)
+        provides = edge.provides if edge is not None else None
+        if edge is None:
             possible = self.possible(parent) | {parent}
-            provides = self.provided_field(provided, possible, name)[1]
+            provides = provided_field(provided, possible, name)[1]
         child_path = path + (response_key,) + ("@",) * depth
-        self.frames.append(_Frame(group, node, parent, path, target, sub_type))
+        outer = self.visiting
+        self.visiting = NO_VISITS  # conditions are resolved per point
         try:
             self.plan_selection_set(
                 group, sub_type, node.selection_set, added.sub, child_path, provides
             )
         finally:
-            self.frames.pop()
+            self.visiting = outer
 
     # ---- entity jumps -------------------------------------------------------------------------
 
-    def jump_options(
+    def jump_to_interface(
         self,
         group: FetchGroup,
         parent: str,
-        item: FieldNode | _FragmentItem,
         path: tuple[str, ...],
-    ) -> list[tuple[str, str | None, Key]]:
-        graph = group.subgraph
-        info = self.types[parent]
-        options: list[tuple[str, str | None, Key]] = []
-        abstract_rep = parent if info.is_abstract else None
-        name = item.name.value if isinstance(item, FieldNode) else None
-        if name is not None and name != "__typename":
-            field_info = info.fields[name]
-            for other in field_info.resolving:
-                if other == graph and other not in field_info.requires:
-                    continue
-                rep = parent if other in info.interface_object_graphs else abstract_rep
-                options += [(other, rep, key) for key in info.resolvable_keys(other)]
-            named = self.schema.type_map[parent]
-            if isinstance(named, GraphQLObjectType):
-                for interface in named.interfaces:
-                    iface = self.types.get(interface.name)
-                    if iface is None or name not in iface.fields:
-                        continue
-                    for other in iface.interface_object_graphs & iface.fields[name].resolving:
-                        options += [
-                            (other, interface.name, key) for key in iface.resolvable_keys(other)
-                        ]
-        else:
-            # __typename or a type condition below an @interfaceObject: ask a subgraph that
-            # has the real interface and its implementations.
-            for other in info.graphs - info.interface_object_graphs:
-                options += [(other, parent, key) for key in info.resolvable_keys(other)]
-
-        def rank(option: tuple[str, str | None, Key]) -> tuple[int, int, int]:
-            other, _rep, key = option
-            local = self.local_field_set(graph, parent, key.selection)
-            existing = (group.id, other, path) in self.children
-            return (0 if local else 1, 0 if existing else 1, self.graph_order[other])
-
-        options.sort(key=rank)
-        # drop options whose key this subgraph cannot obtain, so a greedy choice is no dead end
-        return [o for o in options if self.obtainable(graph, parent, o[2].selection)]
+        target: SelSet,
+        item: _FragmentItem,
+    ) -> None:
+        """Plan a type condition below an @interfaceObject in a subgraph with the real interface."""
+        edges = self.search.real_interface_jumps(group.subgraph, parent, self.visiting)
+        edge = self.search.best_key(group.subgraph, parent, edges, self.visiting)
+        if edge is None:
+            raise PlanningError(
+                f"cannot plan ... on {item.type_condition} below {parent} from subgraph"
+                f" '{group.subgraph}': no subgraph with the interface {parent} is reachable"
+                " through a @key"
+            )
+        self.jump(group, parent, path, target, item, edge)
 
     def jump(
         self,
@@ -444,42 +444,44 @@ class _Planner:
         path: tuple[str, ...],
         target: SelSet,
         item: FieldNode | _FragmentItem,
+        edge: KeyEdge,
     ) -> None:
-        options = self.jump_options(group, parent, item, path)
-        what = item.name.value if isinstance(item, FieldNode) else f"... on {item.type_condition}"
-        if not options:
-            if self.jump_via_ancestor(group, parent, item):
-                return
-            raise PlanningError(
-                f"cannot plan {parent}.{what} from subgraph '{group.subgraph}':"
-                " no subgraph resolves it through a @key reachable from there"
-            )
-        if self.depth > _MAX_DEPTH:
-            raise PlanningError(f"cannot plan {parent}.{what}: entity jumps do not converge")
-        other, rep, key = options[0]
-        key_selection = internal_selection(key.selection, self.client_aliases)
-        self.depth += 1
+        other = edge.graph
+        fragment_type = edge.fragment_type
+        edges = [
+            e for e in self.graph.jumps_into(parent, other) if e.fragment_type == fragment_type
+        ]
+        edge = self.search.best_key(group.subgraph, parent, edges, self.visiting) or edge
+        key_selection = internal_selection(edge.key.selection, self.client_aliases)
+        outer = self.visiting
+        needs: set[int] = set()
+        requires: SelectionSetNode | None = None
         try:
-            key_groups = self.ensure(group, parent, key_selection, target, path)
-            child = self.child_group(group, other, path)
-            child.parents |= key_groups
-            accepted = {parent} | (
-                self.possible(parent) if self.types[parent].is_abstract else set()
-            )
-            for typename in sorted(accepted):
-                _rep, representation = child.requires.setdefault(typename, (rep, SelSet()))
-                representation.field("__typename", "__typename", leaf=True)
-                self.copy_field_set(representation, key_selection, parent)
-            fragment_type = rep or parent
-            inner = child.selection.fragment(fragment_type)
+            self.visiting = outer | {("key", fragment_type, other)}
+            needs |= self.ensure(group, parent, key_selection, target, path)
             if isinstance(item, FieldNode):
-                field_info = self.types[fragment_type].fields.get(item.name.value)
-                requires = field_info.requires.get(other) if field_info else None
-                if requires is not None:
-                    requires = internal_selection(requires, self.client_aliases)
-                    child.parents |= self.ensure(group, parent, requires, target, path)
-                    for typename in accepted:
-                        self.copy_field_set(child.requires[typename][1], requires, parent)
+                field_edge = self.graph.field(other, fragment_type, item.name.value)
+                if field_edge is not None and field_edge.requires is not None:
+                    requires = internal_selection(field_edge.requires, self.client_aliases)
+                    self.visiting = outer | {("req", parent, item.name.value)}
+                    needs |= self.ensure(group, parent, requires, target, path)
+        finally:
+            self.visiting = outer
+        child = self.child_group(group, other, path, needs)
+        accepted = {parent} | (self.possible(parent) if self.types[parent].is_abstract else set())
+        for typename in sorted(accepted):
+            _rep, representation = child.requires.setdefault(
+                typename, (edge.representation, SelSet())
+            )
+            representation.field("__typename", "__typename", leaf=True)
+            self.copy_field_set(representation, key_selection, parent)
+            if requires is not None:
+                self.copy_field_set(representation, requires, parent)
+        inner = child.selection.fragment(fragment_type)
+        saved = self.visiting
+        self.visiting = NO_VISITS
+        try:
+            if isinstance(item, FieldNode):
                 self.plan_field(child, fragment_type, item, inner, path, None, allow_requires=True)
             else:
                 # the real __typename replaces the interface object's placeholder on merge, so
@@ -487,45 +489,7 @@ class _Planner:
                 inner.field("__typename", "__typename", leaf=True)
                 self.plan_fragment(child, fragment_type, item, inner, path, None)
         finally:
-            self.depth -= 1
-
-    def jump_via_ancestor(
-        self, group: FetchGroup, parent: str, item: FieldNode | _FragmentItem
-    ) -> bool:
-        """Reach a field of a value type through the nearest enclosing entity.
-
-        A value type (no key) may have fields only some subgraphs define; the way there is an
-        entity above it: fetch `entity { path { to { field } } }` from a subgraph that has it.
-        """
-        node: Any = (
-            item
-            if isinstance(item, FieldNode)
-            else InlineFragmentNode(
-                type_condition=NamedTypeNode(name=NameNode(value=item.type_condition))
-                if item.type_condition
-                else None,
-                directives=(),
-                selection_set=item.selection_set,
-            )
-        )
-        current = parent
-        for frame in reversed(self.frames):
-            if frame.group is not group:
-                return False
-            if frame.field_type != current and not self.types[frame.field_type].is_abstract:
-                return False
-            if frame.field_type != current:
-                node = InlineFragmentNode(
-                    type_condition=NamedTypeNode(name=NameNode(value=current)),
-                    directives=(),
-                    selection_set=SelectionSetNode(selections=(node,)),
-                )
-            node = replace(frame.node, selection_set=SelectionSetNode(selections=(node,)))
-            current = frame.parent
-            if self.types[current].keys and self.jump_options(group, current, node, frame.path):
-                self.jump(group, current, frame.path, frame.target, node)
-                return True
-        return False
+            self.visiting = saved
 
     def ensure(
         self,
@@ -590,40 +554,68 @@ class _Planner:
         root_type = self.sg.mutation_type if mutation else self.sg.query_type
         if root_type is None:
             raise PlanningError("the supergraph has no mutation type")
-        root_info = self.types[root_type]
         roots: list[FetchGroup] = []
-        for node, extra in self.root_fields(self.operation.selection_set):
-            name = node.name.value
-            if name == "__typename" or name in _INTROSPECTION_ROOT:
-                continue
-            info = root_info.fields.get(name)
+        planned = [
+            (node, extra)
+            for node, extra in self.root_fields(self.operation.selection_set)
+            if node.name.value != "__typename" and node.name.value not in _INTROSPECTION_ROOT
+        ]
+        for node, _extra in planned:
+            info = self.types[root_type].fields.get(node.name.value)
             if info is None or not info.resolving:
-                raise PlanningError(f"no subgraph resolves {root_type}.{name}")
-            group = self.root_group(roots, info, mutation)
-            target = group.selection.fragment(None, extra) if extra else group.selection
-            self.plan_field(group, root_type, node, target, (), None)
-        operation_kind: Literal["query", "mutation"] = "mutation" if mutation else "query"
-        return QueryPlan(
-            node=PlanEmitter(self.groups, self.operation).emit(roots, operation_kind),
-            operation_kind=operation_kind,
-            fetch_count=len(self.groups),
-        )
-
-    def root_group(self, roots: list[FetchGroup], info: FieldInfo, mutation: bool) -> FetchGroup:
+                raise PlanningError(f"no subgraph resolves {root_type}.{node.name.value}")
         if mutation:
-            if roots and roots[-1].subgraph in info.resolving:
-                return roots[-1]
-            choice = min(info.resolving, key=self.graph_order.__getitem__)
+            # mutation fields run one after the other: each is placed on its own, joining the
+            # previous fetch when that subgraph can take it
+            for node, _extra in planned:
+                assigned = self.search.assign(ROOT, root_type, [node], None, NO_VISITS)
+                if assigned is None:
+                    raise self.failure(ROOT, root_type, node, None)
+                best = assigned[0][id(node)]
+                info = self.types[root_type].fields[node.name.value]
+                if (
+                    roots
+                    and roots[-1].subgraph in info.resolving
+                    and self.search.assign(roots[-1].subgraph, root_type, [node], None, NO_VISITS)
+                    is not None
+                ):
+                    best = Choice(roots[-1].subgraph)
+                if not roots or roots[-1].subgraph != best.target:
+                    assert best.target is not None
+                    roots.append(self.new_group(best.target, (), False, None))
+                    roots[-1].root_type = root_type
+                group = roots[-1]
+                target = group.selection.fragment(None, _extra) if _extra else group.selection
+                self.plan_field(group, root_type, node, target, (), None)
         else:
-            for group in roots:
-                if group.subgraph in info.resolving:
-                    return group
-            choice = min(info.resolving, key=self.graph_order.__getitem__)
-        group = self.new_group(choice, (), False, None)
-        roots.append(group)
-        return group
-
-    # ---- emitting plan nodes --------------------------------------------------------------------
+            assigned = self.search.assign(
+                ROOT, root_type, [node for node, _ in planned], None, NO_VISITS
+            )
+            if assigned is None:
+                for node, _extra in planned:
+                    if self.search.assign(ROOT, root_type, [node], None, NO_VISITS) is None:
+                        raise self.failure(ROOT, root_type, node, None)
+                raise PlanningError("the operation cannot be planned")
+            by_graph: dict[str, FetchGroup] = {}
+            for node, extra in planned:
+                choice = assigned[0][id(node)]
+                assert choice.target is not None
+                found = by_graph.get(choice.target)
+                if found is None:
+                    found = self.new_group(choice.target, (), False, None)
+                    found.root_type = root_type
+                    by_graph[choice.target] = found
+                    roots.append(found)
+                group = found
+                target = group.selection.fragment(None, extra) if extra else group.selection
+                self.plan_field(group, root_type, node, target, (), None)
+        operation_kind: Literal["query", "mutation"] = "mutation" if mutation else "query"
+        groups = optimise(self.groups, roots, self.schema, self.graph)
+        return QueryPlan(
+            node=PlanEmitter(groups, self.operation).emit(roots, operation_kind),
+            operation_kind=operation_kind,
+            fetch_count=len(groups),
+        )
 
 
 def build_plan(

@@ -206,9 +206,12 @@ class JoinReader:
             if args.get("graph") is None:
                 continue  # present in the API but resolved by no subgraph on this type directly
             graph = self._graph(args["graph"], f"{parent.name}.{name}")
+            if args.get("type"):
+                info.types[graph] = str(args["type"])
             if args.get("external"):
                 external.add(graph)
             elif args.get("override") and args.get("overrideLabel"):
+                info.override_labels[graph] = (str(args["overrideLabel"]), str(args["override"]))
                 # Progressive override: labels are treated as disabled, so the field stays with
                 # the subgraph it is moving away from (which keeps its own join__field).
                 continue

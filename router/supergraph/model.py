@@ -31,6 +31,10 @@ class FieldInfo:
     external: frozenset[str]  # subgraphs that declare it @external (usable only when provided)
     requires: dict[str, SelectionSetNode] = field(default_factory=dict)
     provides: dict[str, SelectionSetNode] = field(default_factory=dict)
+    # the field's type as a subgraph declares it, where it differs from the supergraph's
+    types: dict[str, str] = field(default_factory=dict)
+    # progressive override: subgraph -> (label, subgraph it overrides); labels count as disabled
+    override_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass

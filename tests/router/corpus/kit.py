@@ -312,8 +312,16 @@ class DataSubgraph:
         def resolve(source: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
             return expand(default_field_resolver(source, info, **arguments))
 
+        def expanding(resolver: Resolver) -> Resolver:
+            # a resolver's references read as rows too, like the default resolver's
+            return lambda source, info, **arguments: expand(resolver(source, info, **arguments))
+
+        resolvers = {
+            type_name: {name: expanding(resolver) for name, resolver in fields.items()}
+            for type_name, fields in self.resolvers.items()
+        }
         return TestSubgraph(
-            self.name, sdl, resolvers=self.resolvers, entities=entities, field_resolver=resolve
+            self.name, sdl, resolvers=resolvers, entities=entities, field_resolver=resolve
         )
 
 

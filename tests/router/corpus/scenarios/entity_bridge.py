@@ -13,11 +13,6 @@ from typing import Any
 from tests.router.corpus.kit import Case, DataSubgraph, Fixture, build_all, error, ref
 
 NAME = "entity_bridge"
-BRIDGE_OF_TWO = (
-    "planner: 'cannot plan Customer.offers from subgraph orders: no subgraph resolves it through"
-    " a @key reachable from there': a key chain of three jumps (orders -> crm -> loyalty ->"
-    " partners) is not found"
-)
 
 ORDERS = [
     {"id": "o1", "total": 30, "placedBy": ref("Customer", id="c1")},
@@ -184,8 +179,6 @@ CASES = (
         },
         fetches=4,
         depth=4,
-        xfail=BRIDGE_OF_TWO,
-        plan_xfail=BRIDGE_OF_TWO,
     ),
     Case(
         "from partners' key back to orders",

@@ -13,10 +13,6 @@ from typing import Any
 from tests.router.corpus.kit import Case, DataSubgraph, Fixture, build_all, required
 
 NAME = "requires_chain"
-CYCLE = (
-    "planner: 'fetches depend on each other in a cycle': a @requires chain back and forth"
-    " twice (catalog, pricing, catalog, pricing) needs two fetches to pricing in sequence"
-)
 
 PRODUCTS = [
     {"id": "p1", "name": "Kettle", "weightGrams": 500},
@@ -103,8 +99,6 @@ CASES = (
         {"data": {"products": [{"finalPrice": 109}, {"finalPrice": 309}, {"finalPrice": 22}]}},
         fetches=4,
         depth=4,
-        xfail=CYCLE,
-        plan_xfail=CYCLE,
     ),
     Case(
         "one step of the chain",
@@ -147,8 +141,6 @@ CASES = (
         },
         fetches=5,
         depth=4,
-        xfail=CYCLE,
-        plan_xfail=CYCLE,
     ),
     Case(
         "only customs, whose inputs come from two subgraphs",

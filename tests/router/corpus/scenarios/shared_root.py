@@ -63,20 +63,6 @@ def _subgraphs() -> dict[str, Any]:
     )
 
 
-NO_KEY = (
-    "planner: 'cannot plan Category.productCount ... no subgraph resolves it through a @key"
-    " reachable': the shared root field is planned in catalog, whose value type cannot reach"
-    " inventory; inventory's own root field is not considered"
-)
-FIRST_SUBGRAPH = (
-    "planner: 2 fetches (catalog's product, then inventory's _entities for stock) where"
-    " inventory's own product root field answers alone"
-)
-SPLIT_JUMP = (
-    "planner: 3 fetches (name from catalog, stock from inventory) where one jump to inventory,"
-    " which has both, suffices"
-)
-
 CASES = (
     Case(
         "a value-type field only one sharing subgraph has",
@@ -91,8 +77,6 @@ CASES = (
         },
         fetches=1,
         depth=1,
-        xfail=NO_KEY,
-        plan_xfail=NO_KEY,
     ),
     Case(
         "fields both sharing subgraphs have",
@@ -112,7 +96,6 @@ CASES = (
         {"data": {"product": {"name": "Lamp", "stock": 7}}},
         fetches=1,
         depth=1,
-        plan_xfail=FIRST_SUBGRAPH,
     ),
     Case(
         "fields of both sharing subgraphs",
@@ -139,8 +122,6 @@ CASES = (
         },
         fetches=1,
         depth=1,
-        xfail=NO_KEY,
-        plan_xfail=NO_KEY,
     ),
     Case(
         "from a third subgraph into a shared entity",
@@ -156,7 +137,6 @@ CASES = (
         # inventory has name and stock: one jump, not two
         fetches=2,
         depth=2,
-        plan_xfail=SPLIT_JUMP,
     ),
     Case(
         "an unknown id through a shared root field",

@@ -14,11 +14,6 @@ from typing import Any
 from tests.router.corpus.kit import Case, DataSubgraph, Fixture, build_all, ref
 
 NAME = "type_mismatch"
-CONFLICT = (
-    "planner: sends accounts '... on User { id } ... on Admin { id }' (ID! and ID at one"
-    " response position), which accounts refuses: 'fields id conflict because they return"
-    " conflicting types'; an internal alias is needed"
-)
 
 
 def _user(key: str, name: str, similar: list[dict[str, Any]]) -> dict[str, Any]:
@@ -66,8 +61,6 @@ CASES = (
         {"data": {"accounts": [{"id": "u1", "name": "Ada"}, {"id": "a1", "name": "root"}]}},
         fetches=1,
         depth=1,
-        xfail=CONFLICT,
-        plan_xfail=CONFLICT,
     ),
     Case(
         "nested, at two levels",
@@ -92,8 +85,6 @@ CASES = (
         },
         fetches=1,
         depth=1,
-        xfail=CONFLICT,
-        plan_xfail=CONFLICT,
     ),
     Case(
         "the conflict beside an entity jump",
@@ -107,8 +98,6 @@ CASES = (
         # users and accounts side by side, then users for the account's email
         fetches=3,
         depth=2,
-        xfail=CONFLICT,
-        plan_xfail=CONFLICT,
     ),
     Case(
         "one member only: no conflict",
