@@ -34,6 +34,12 @@ from graphql import (
 from router.planning.graph import KeyEdge, QueryGraph
 
 Cost = tuple[int, int]  # (fetches, sequential depth)
+Targets = frozenset[str]  # subgraphs jumped to from one point (their fetches are shared there)
+Option = tuple["Choice", Cost, Targets]  # a choice, its cost beyond `Targets`, the targets its
+# conditions jump to from the same point
+NO_TARGETS: Targets = frozenset()
+# a ranked combination: (fetches, depth, sum of the fields' depths), choices, targets
+_Found = tuple[tuple[int, int, int], dict[int, "Choice"], Targets]
 Visiting = frozenset[tuple[str, str, str]]  # ("key", type, subgraph) / ("req", type, field)
 ZERO: Cost = (0, 0)
 NO_VISITS: Visiting = frozenset()
@@ -92,6 +98,7 @@ class Search:
         self.budget = budget
         self.work = 0
         self._costs: dict[tuple[object, ...], object] = {}
+        self._targets: dict[tuple[object, ...], Targets] = {}
         self._assigned: dict[tuple[object, ...], object] = {}
 
     # ---- facts ---------------------------------------------------------------------------------
@@ -163,6 +170,7 @@ class Search:
         fields, typed = self.collect(type_name, selection_set)
         assigned = self.assign(graph, type_name, fields, provided, visiting)
         cost: Cost | None = None if assigned is None else assigned[1]
+        self._targets[key] = NO_TARGETS if assigned is None else assigned[2]
         for condition, sub in typed:
             if cost is None:
                 break
@@ -184,10 +192,11 @@ class Search:
             best: Cost | None = None
             for edge in self.real_interface_jumps(graph, type_name, visiting):
                 inner = self.typed_cost(edge.graph, type_name, condition, sub, NO_VISITS)
-                key = self.key_cost(graph, type_name, edge, visiting)
-                if inner is None or key is None:
+                found_key = self.key_cost(graph, type_name, edge, visiting)
+                if inner is None or found_key is None:
                     continue
-                cost = (1 + key[0] + inner[0], 1 + key[1] + inner[1])
+                key = found_key[0]
+                cost = (1 + key[0] + len(found_key[1]) + inner[0], 1 + key[1] + inner[1])
                 if best is None or cost < best:
                     best = cost
             return best
@@ -219,10 +228,22 @@ class Search:
 
     def key_cost(
         self, graph: str, type_name: str, edge: KeyEdge, visiting: Visiting
-    ) -> Cost | None:
+    ) -> tuple[Cost, Targets] | None:
         """Cost of the key fields of `edge` at a point on `type_name` in `graph`."""
         inner = visiting | {("key", edge.fragment_type, edge.graph)}
-        return self.selection_cost(graph, type_name, edge.key.selection, None, inner)
+        return self.condition_cost(graph, type_name, edge.key.selection, inner)
+
+    def condition_cost(
+        self, graph: str, type_name: str, selection: SelectionSetNode, visiting: Visiting
+    ) -> tuple[Cost, Targets] | None:
+        """Cost of a key or requirement at a point: beyond the targets it jumps to, and those."""
+        cost = self.selection_cost(graph, type_name, selection, None, visiting)
+        if cost is None:
+            return None
+        targets = self._targets.get(
+            (graph, type_name, id(selection), id(None), visiting), NO_TARGETS
+        )
+        return (cost[0] - len(targets), cost[1]), targets
 
     def field_options(
         self,
@@ -231,7 +252,7 @@ class Search:
         node: FieldNode,
         provided: SelectionSetNode | None,
         visiting: Visiting,
-    ) -> list[tuple[Choice, Cost]]:
+    ) -> list[Option]:
         """Every way to resolve `node` on `type_name` from a fetch of `graph`, with its cost.
 
         A jump's cost counts its conditions and sub-selection, and one level of depth; the
@@ -239,7 +260,7 @@ class Search:
         """
         name = node.name.value
         sub = node.selection_set
-        options: list[tuple[Choice, Cost]] = []
+        options: list[Option] = []
         if graph == ROOT:
             for target in self.graph.roots.get(type_name, ()):
                 edge = self.graph.field(target, type_name, name)
@@ -251,17 +272,19 @@ class Search:
                     else ZERO
                 )
                 if nested is not None:
-                    options.append((Choice(target), (nested[0], 1 + nested[1])))
+                    options.append((Choice(target), (nested[0], 1 + nested[1]), NO_TARGETS))
             return options
         info = self.types[type_name]
         interface_object = self.is_interface_object(graph, type_name)
         if name == "__typename":
             if not interface_object:
-                return [(LOCAL, ZERO)]
+                return [(LOCAL, ZERO, NO_TARGETS)]
             for jump_edge in self.real_interface_jumps(graph, type_name, visiting):
-                key = self.key_cost(graph, type_name, jump_edge, visiting)
-                if key is not None:
-                    options.append((Choice(jump_edge.graph, jump_edge), (key[0], 1 + key[1])))
+                found_key = self.key_cost(graph, type_name, jump_edge, visiting)
+                if found_key is not None:
+                    key, targets = found_key
+                    choice = Choice(jump_edge.graph, jump_edge)
+                    options.append((choice, (key[0], 1 + key[1]), targets))
             return options
         edge_here = self.graph.field(graph, type_name, name)
         if edge_here is not None and edge_here.requires is None:
@@ -271,7 +294,7 @@ class Search:
                 else ZERO
             )
             if nested is not None:
-                options.append((LOCAL, nested))
+                options.append((LOCAL, nested, NO_TARGETS))
         elif edge_here is None:
             possible = self.possible(type_name) | {type_name}
             found, provided_sub = provided_field(provided, possible, name)
@@ -283,7 +306,7 @@ class Search:
                     else ZERO
                 )
                 if nested is not None:
-                    options.append((LOCAL, nested))
+                    options.append((LOCAL, nested, NO_TARGETS))
         if info.is_abstract and not interface_object and not options:
             total: Cost | None = ZERO
             for object_type in sorted(self.graph.possible_in(graph, type_name)):
@@ -294,7 +317,7 @@ class Search:
                 assert total is not None
                 total = _add(total, best)
             if total is not None:
-                options.append((SPLIT, total))
+                options.append((SPLIT, total, NO_TARGETS))
         if ("req", type_name, name) in visiting:
             return options
         for jump in self.graph.jumps.get(type_name, ()):
@@ -309,18 +332,18 @@ class Search:
                 continue  # the current fetch resolves it
             if ("key", jump.fragment_type, jump.graph) in visiting:
                 continue
-            key = self.key_cost(graph, type_name, jump, visiting)
-            if key is None:
+            found_key = self.key_cost(graph, type_name, jump, visiting)
+            if found_key is None:
                 continue
+            key, targets = found_key
             required = ZERO
             if target_edge.requires is not None:
                 inner = visiting | {("req", type_name, name)}
-                found_cost = self.selection_cost(
-                    graph, type_name, target_edge.requires, None, inner
-                )
+                found_cost = self.condition_cost(graph, type_name, target_edge.requires, inner)
                 if found_cost is None:
                     continue
-                required = found_cost
+                required, required_targets = found_cost
+                targets |= required_targets
             nested = (
                 self.selection_cost(
                     jump.graph, target_edge.target, sub, target_edge.provides, NO_VISITS
@@ -331,7 +354,8 @@ class Search:
             if nested is None:
                 continue
             depth = 1 + max(key[1], required[1]) + nested[1]
-            options.append((Choice(jump.graph, jump), (key[0] + required[0] + nested[0], depth)))
+            cost = (key[0] + required[0] + nested[0], depth)
+            options.append((Choice(jump.graph, jump), cost, targets))
         return options
 
     def best_single(
@@ -354,29 +378,32 @@ class Search:
         fields: list[FieldNode],
         provided: SelectionSetNode | None,
         visiting: Visiting,
-    ) -> tuple[dict[int, Choice], Cost] | None:
-        """Return the cheapest choice for each field of one point and its cost (None: no plan)."""
+    ) -> tuple[dict[int, Choice], Cost, Targets] | None:
+        """Return the cheapest choice for each field of one point, its cost and its targets.
+
+        None: the point has no plan. The targets are the subgraphs jumped to from this point.
+        """
         key = (graph, type_name, tuple(id(f) for f in fields), id(provided), visiting)
         found = self._assigned.get(key, _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
         self._assigned[key] = None
         options = [self.field_options(graph, type_name, f, provided, visiting) for f in fields]
-        result: tuple[dict[int, Choice], Cost] | None = None
+        result: tuple[dict[int, Choice], Cost, Targets] | None = None
         if all(options):
             result = self._combine(fields, options)
         self._assigned[key] = result
         return result
 
     def _combine(
-        self, fields: list[FieldNode], options: list[list[tuple[Choice, Cost]]]
-    ) -> tuple[dict[int, Choice], Cost] | None:
+        self, fields: list[FieldNode], options: list[list[Option]]
+    ) -> tuple[dict[int, Choice], Cost, Targets] | None:
         order = self.graph.order
         targets = sorted(
-            {choice.target for opts in options for choice, _ in opts if choice.target},
+            {choice.target for opts in options for choice, _, _ in opts if choice.target},
             key=lambda t: order.get(t, -1),
         )
-        best: tuple[Cost, dict[int, Choice]] | None = None
+        best: _Found | None = None
         for size in range(len(targets) + 1):
             if best is not None and size > best[0][0]:
                 break  # every further target adds a fetch
@@ -391,59 +418,69 @@ class Search:
                 break
         if best is None:
             best = self._greedy(fields, options)
-        return None if best is None else (best[1], best[0])
+        if best is None:
+            return None
+        rank, picks, used = best
+        return picks, (rank[0], rank[1]), used
 
     @staticmethod
     def _evaluate(
-        fields: list[FieldNode],
-        options: list[list[tuple[Choice, Cost]]],
-        chosen: frozenset[str],
-    ) -> tuple[Cost, dict[int, Choice]] | None:
-        fetches, depth = len(chosen), 0
+        fields: list[FieldNode], options: list[list[Option]], chosen: frozenset[str]
+    ) -> _Found | None:
+        """Each field's cheapest option within the targets `chosen` (None: not all of them used).
+
+        Ranked by fetches (the targets, with those the conditions jump to, counted once), then
+        sequential depth, then the sum of the fields' depths (a field fetched earlier is better).
+        """
+        fetches, depth, total_depth = 0, 0, 0
         picks: dict[int, Choice] = {}
-        used: set[str] = set()
+        picked: set[str] = set()
+        used: set[str] = set(chosen)
         for node, opts in zip(fields, options, strict=True):
-            pick: tuple[Choice, Cost] | None = None
-            for choice, cost in opts:
+            pick: Option | None = None
+            for option in opts:
+                choice, cost, _targets = option
                 if choice.target is not None and choice.target not in chosen:
                     continue
                 if pick is None or cost < pick[1]:
-                    pick = (choice, cost)
+                    pick = option
             if pick is None:
                 return None
             picks[id(node)] = pick[0]
             if pick[0].target is not None:
-                used.add(pick[0].target)
+                picked.add(pick[0].target)
+            used |= pick[2]
             fetches += pick[1][0]
             depth = max(depth, pick[1][1])
-        if used != chosen:
+            total_depth += pick[1][1]
+        if picked != chosen:
             return None  # a smaller set does the same
-        return (fetches, depth), picks
+        return (fetches + len(used), depth, total_depth), picks, frozenset(used)
 
     @staticmethod
-    def _greedy(
-        fields: list[FieldNode], options: list[list[tuple[Choice, Cost]]]
-    ) -> tuple[Cost, dict[int, Choice]] | None:
+    def _greedy(fields: list[FieldNode], options: list[list[Option]]) -> _Found | None:
         """Past the budget: each field its cheapest option, a new target counting one fetch."""
         used: set[str] = set()
-        fetches, depth = 0, 0
+        fetches, depth, total_depth = 0, 0, 0
         picks: dict[int, Choice] = {}
         for node, opts in zip(fields, options, strict=True):
             if not opts:
                 return None
 
-            def total(option: tuple[Choice, Cost]) -> Cost:
-                choice, cost = option
-                extra = 1 if choice.target is not None and choice.target not in used else 0
-                return cost[0] + extra, cost[1]
+            def rank(option: Option, used: set[str] = used) -> Cost:
+                choice, cost, targets = option
+                new = ({choice.target} if choice.target else set()) | targets
+                return cost[0] + len(new - used), cost[1]
 
-            choice, cost = min(opts, key=total)
-            fetches += total((choice, cost))[0]
-            depth = max(depth, cost[1])
-            if choice.target is not None:
-                used.add(choice.target)
-            picks[id(node)] = choice
-        return (fetches, depth), picks
+            option = min(opts, key=rank)
+            fetches += option[1][0]
+            depth = max(depth, option[1][1])
+            total_depth += option[1][1]
+            if option[0].target is not None:
+                used.add(option[0].target)
+            used |= option[2]
+            picks[id(node)] = option[0]
+        return (fetches + len(used), depth, total_depth), picks, frozenset(used)
 
     # ---- jumps for conditions --------------------------------------------------------------
 
@@ -454,7 +491,10 @@ class Search:
         best: tuple[Cost, int] | None = None
         found: KeyEdge | None = None
         for index, edge in enumerate(edges):
-            cost = self.key_cost(graph, type_name, edge, visiting)
-            if cost is not None and (best is None or (cost, index) < best):
+            found_key = self.key_cost(graph, type_name, edge, visiting)
+            if found_key is None:
+                continue
+            cost = (found_key[0][0] + len(found_key[1]), found_key[0][1])
+            if best is None or (cost, index) < best:
                 best, found = (cost, index), edge
         return found
