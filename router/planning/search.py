@@ -276,6 +276,7 @@ class Search:
             return options
         info = self.types[type_name]
         interface_object = self.is_interface_object(graph, type_name)
+        abstract_unresolved = False
         if name == "__typename":
             if not interface_object:
                 return [(LOCAL, ZERO, NO_TARGETS)]
@@ -287,6 +288,15 @@ class Search:
                     options.append((choice, (key[0], 1 + key[1]), targets))
             return options
         edge_here = self.graph.field(graph, type_name, name)
+        if edge_here is not None and info.is_abstract and not interface_object:
+            # on an interface, only if the subgraph resolves it for every implementation it
+            # returns (an implementation's field may be overridden by another subgraph)
+            if any(
+                self.graph.field(graph, object_type, name) is None
+                for object_type in self.graph.possible_in(graph, type_name)
+            ):
+                edge_here = None
+                abstract_unresolved = True
         if edge_here is not None and edge_here.requires is None:
             nested = (
                 self.selection_cost(graph, edge_here.target, sub, edge_here.provides, NO_VISITS)
@@ -295,8 +305,14 @@ class Search:
             )
             if nested is not None:
                 options.append((LOCAL, nested, NO_TARGETS))
-        elif edge_here is None:
-            possible = self.possible(type_name) | {type_name}
+        elif edge_here is None and not abstract_unresolved:
+            # on an abstract type only what is provided on the type itself; a provided field
+            # under a type condition is found per object type (a split)
+            possible = (
+                frozenset({type_name})
+                if info.is_abstract
+                else self.possible(type_name) | {type_name}
+            )
             found, provided_sub = provided_field(provided, possible, name)
             if found:
                 target = self.field_target(type_name, name)

@@ -27,6 +27,23 @@ from router.supergraph.model import FieldInfo, Key, TypeInfo
 _SUPPORTED_JOIN = ((0, 2), (0, 5))
 
 
+def _label_enabled(label: str) -> bool:
+    """Whether a progressive-override label is on for every request.
+
+    Plans are made once per document, not per request, so a label is either on (`percent(100)`)
+    or off (`percent(0)`, any other percentage, and custom labels, which the router cannot
+    evaluate): the field stays with the subgraph it is moving away from until the rollout is
+    complete.
+    """
+    text = label.strip()
+    if text.startswith("percent(") and text.endswith(")"):
+        try:
+            return float(text[len("percent(") : -1]) >= 100
+        except ValueError:
+            return False
+    return False
+
+
 def _args(directive: ConstDirectiveNode) -> dict[str, Any]:
     return {arg.name.value: value_from_ast_untyped(arg.value) for arg in directive.arguments or ()}
 
@@ -208,13 +225,19 @@ class JoinReader:
             graph = self._graph(args["graph"], f"{parent.name}.{name}")
             if args.get("type"):
                 info.types[graph] = str(args["type"])
+            label = args.get("overrideLabel")
             if args.get("external"):
                 external.add(graph)
-            elif args.get("override") and args.get("overrideLabel"):
-                info.override_labels[graph] = (str(args["overrideLabel"]), str(args["override"]))
-                # Progressive override: labels are treated as disabled, so the field stays with
-                # the subgraph it is moving away from (which keeps its own join__field).
-                continue
+            elif label and args.get("override"):
+                # progressive override, the subgraph the field moves to: it resolves the field
+                # only while the label is enabled (one plan per document: see _label_enabled)
+                info.override_labels[graph] = (str(label), str(args["override"]))
+                if _label_enabled(str(label)):
+                    resolving.add(graph)
+            elif label:
+                # the subgraph the field moves away from keeps it while the label is disabled
+                if not _label_enabled(str(label)):
+                    resolving.add(graph)
             elif not args.get("usedOverridden"):
                 resolving.add(graph)
             if args.get("requires"):

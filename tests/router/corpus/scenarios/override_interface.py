@@ -15,18 +15,6 @@ from typing import Any
 from tests.router.corpus.kit import Case, DataSubgraph, Fixture, build_all
 
 NAME = "override_interface"
-LABEL_100 = (
-    "supergraph loader: every progressive override label is treated as disabled, so percent(100)"
-    " leaves Checking.overdraft with legacy (stale 0) instead of ledger (50)"
-)
-INTERFACE_FIELD = (
-    "planner: Account.balance is fetched from legacy for every implementation (legacy has the"
-    " interface field) although ledger overrides Savings.balance: s1 and s2 get legacy's stale 0"
-)
-USED_OVERRIDDEN = (
-    "supergraph loader: Checking.balance has ledger's join__field with a label (skipped as"
-    " disabled) and legacy's with usedOverridden: true (not resolving), so no subgraph resolves it"
-)
 
 LEGACY = [
     {"__typename": "Savings", "id": "s1", "balance": 0, "rate": 3},
@@ -69,8 +57,6 @@ CASES = (
         # legacy (Checking's balance with it), then ledger for the savings' balances
         fetches=2,
         depth=2,
-        xfail=INTERFACE_FIELD,
-        plan_xfail=INTERFACE_FIELD,
     ),
     Case(
         "percent(100) moves the field for every request",
@@ -78,8 +64,6 @@ CASES = (
         {"data": {"accounts": [{}, {"overdraft": 50, "fee": 5}, {}]}},
         fetches=2,
         depth=2,
-        xfail=LABEL_100,
-        plan_xfail=LABEL_100,
     ),
     Case(
         "percent(0) keeps the field with the old subgraph",
@@ -87,8 +71,6 @@ CASES = (
         {"data": {"accounts": [{}, {"balance": 100}, {}]}},
         fetches=1,
         depth=1,
-        xfail=USED_OVERRIDDEN,
-        plan_xfail=USED_OVERRIDDEN,
     ),
     Case(
         "a field that did not move",
