@@ -288,15 +288,19 @@ class Search:
                     options.append((choice, (key[0], 1 + key[1]), targets))
             return options
         edge_here = self.graph.field(graph, type_name, name)
-        if edge_here is not None and info.is_abstract and not interface_object:
-            # on an interface, only if the subgraph resolves it for every implementation it
-            # returns (an implementation's field may be overridden by another subgraph)
-            if any(
+        # on an interface, only if the subgraph resolves it for every implementation it
+        # returns (an implementation's field may be overridden by another subgraph)
+        if (
+            edge_here is not None
+            and info.is_abstract
+            and not interface_object
+            and any(
                 self.graph.field(graph, object_type, name) is None
                 for object_type in self.graph.possible_in(graph, type_name)
-            ):
-                edge_here = None
-                abstract_unresolved = True
+            )
+        ):
+            edge_here = None
+            abstract_unresolved = True
         if edge_here is not None and edge_here.requires is None:
             nested = (
                 self.selection_cost(graph, edge_here.target, sub, edge_here.provides, NO_VISITS)
