@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -29,6 +29,9 @@ from router.execution import RequestContext, SubgraphTransport, SubgraphUnavaila
 from router.resilience import BreakerState
 from telemetry import RequestRecord, Telemetry, current_request
 from telemetry.metrics import LATENCY_BUCKETS
+
+if TYPE_CHECKING:  # router.http.reload imports this module
+    from router.http.reload import ReloadEvent
 
 __all__ = ["ObservedTransport", "RouterObserver"]
 
@@ -101,6 +104,17 @@ class RouterObserver:
             ["subgraph", "state"],
             registry=registry,
         )
+        self.supergraph_reloads = Counter(
+            "wealthtech_router_supergraph_reloads",
+            "Supergraph reload attempts, by outcome (reloaded, or refused and the old one kept).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.supergraph_reload_failing = Gauge(
+            "wealthtech_router_supergraph_reload_failing",
+            "1 while the latest reload attempt was refused (an old supergraph is served), else 0.",
+            registry=registry,
+        )
         telemetry.finish_hooks.append(self._finished)
 
     # ---- the security layer's refusals, from the request record -----------------------------
@@ -126,6 +140,13 @@ class RouterObserver:
     def _breaker_changed(self, subgraph: str, _old: BreakerState, new: BreakerState) -> None:
         self.breaker_state.labels(subgraph).set(_BREAKER_VALUES[new])
         self.breaker_transitions.labels(subgraph, new.value).inc()
+
+    # ---- supergraph hot reload ---------------------------------------------------------------
+
+    def reload_attempted(self, event: ReloadEvent) -> None:
+        """Count a reload attempt (a listener of the supergraph reloader)."""
+        self.supergraph_reloads.labels(event.outcome).inc()
+        self.supergraph_reload_failing.set(1 if event.outcome == "refused" else 0)
 
     # ---- gateway stages ----------------------------------------------------------------------
 

@@ -195,6 +195,8 @@ def create_app(
                 handle_sighup=reload_on_sighup,
             )
             app.state.supergraph_reloader = reloader
+            if observer is not None:
+                reloader.add_listener(observer.reload_attempted)
             await reloader.start()
         if freeze_gc:
             # Everything built so far (schema, supergraph, plans' building blocks) lives as long

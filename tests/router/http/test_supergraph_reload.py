@@ -217,3 +217,48 @@ def test_reloads_under_load_fail_no_request(
             assert router.process.poll() is None, router.stderr
         assert not failures, failures[:5]
         assert answered[0] >= 120
+
+
+async def test_a_refused_reload_shows_in_the_metrics(
+    fleets: tuple[tuple[Counted, RunningFleet], tuple[Counted, RunningFleet]], tmp_path: Path
+) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from telemetry import TelemetrySettings
+
+    (_, fleet_a), (_, fleet_b) = fleets
+    path = tmp_path / "supergraph.graphql"
+    _replace(path, fleet_a.supergraph_sdl())
+    app = create_app(
+        path,
+        RouterSettings(),
+        security=SecuritySettings(data_dir=tmp_path),
+        watch=path,
+        telemetry=TelemetrySettings(service="router", metrics_on_public_port=True),
+    )
+
+    def samples(body: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(body.decode())
+            for sample in family.samples
+        }
+
+    async with app.router.lifespan_context(app):
+        reloader: SupergraphReloader = app.state.supergraph_reloader
+        metrics = app.state.router.gateway.observer.telemetry.metrics
+        _replace(path, "type Query {")  # not a supergraph
+        assert await reloader.reload() is False
+        refused = samples(await metrics.exposition())
+        assert (
+            refused[("wealthtech_router_supergraph_reloads_total", (("outcome", "refused"),))] == 1
+        )
+        assert refused[("wealthtech_router_supergraph_reload_failing", ())] == 1
+        _replace(path, fleet_b.supergraph_sdl())
+        assert await reloader.reload() is True
+        reloaded = samples(await metrics.exposition())
+        assert (
+            reloaded[("wealthtech_router_supergraph_reloads_total", (("outcome", "reloaded"),))]
+            == 1
+        )
+        assert reloaded[("wealthtech_router_supergraph_reload_failing", ())] == 0
