@@ -6,6 +6,8 @@
 * renders crypto's ``DecryptionError`` as ``DECRYPTION_FAILED`` with its one generic message;
 * keeps request errors (syntax, validation, variable coercion) with a code, dropping any input
   value graphql-core echoes into the message (it may be sensitive);
+* renders a lost database connection (the server down or restarting) as the retryable
+  ``DATABASE_UNAVAILABLE``: the caller may retry (with its idempotency key, for a write);
 * masks everything else as ``INTERNAL_SERVER_ERROR``: an unexpected exception's text may hold
   SQL, a plaintext, or a stack detail that is nobody's business;
 * marks the request's transaction failed, so the request dependency rolls back.
@@ -23,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from graphql import GraphQLError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from strawberry.extensions import SchemaExtension
 
 from crypto import DecryptionError
@@ -62,9 +65,49 @@ def _request_error(error: GraphQLError) -> GraphQLError:
     return _copy(error, message, {**(error.extensions or {}), "code": code})
 
 
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "The database could not be reached. Retry later (a write with the same idempotency key)."
+)
+
+
+# The driver's (asyncpg's) errors for a connection the server cut or refuses, by name: the kit
+# does not import a driver, and SQLAlchemy does not flag every one of them as a disconnect.
+_DISCONNECTS = frozenset(
+    {
+        "AdminShutdownError",
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "CrashShutdownError",
+    }
+)
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` says the database connection was refused or lost, not a bad statement."""
+    seen = 0
+    while exc is not None and seen < 8:  # the error and what it wraps (SQLAlchemy -> driver)
+        if isinstance(exc, DBAPIError) and (
+            exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+        ):
+            return True
+        # Opening a pool connection to a server that is down raises the socket's own error.
+        if isinstance(exc, ConnectionError | TimeoutError) or type(exc).__name__ in _DISCONNECTS:
+            return True
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__
+        seen += 1
+    return False
+
+
 def render_error(error: GraphQLError) -> GraphQLError:
     """Return the error as the caller may see it."""
     original = error.original_error
+    if original is not None and database_unavailable(original):
+        return _copy(
+            error, DATABASE_UNAVAILABLE_MESSAGE, {"code": "DATABASE_UNAVAILABLE", "retryable": True}
+        )
     if isinstance(original, SubgraphError):
         return _copy(error, original.message, original.extensions)
     if isinstance(original, DecryptionError):
@@ -95,6 +138,8 @@ def log_errors(errors: Sequence[GraphQLError]) -> None:
             log.info("%s at %s", original.code, path or "-")
         elif isinstance(original, DecryptionError):
             log.warning("DECRYPTION_FAILED at %s (tampered, moved or unknown-key value)", path)
+        elif original is not None and database_unavailable(original):
+            log.warning("DATABASE_UNAVAILABLE at %s (%s)", path or "-", type(original).__qualname__)
         elif original is None or error.path is None:
             log.info("request error (invalid query or variables)")
         else:

@@ -28,16 +28,25 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from subgraphs.compliance.service import audit_key
+from tests.fault.fault_support import (
+    CREATE_LOG,
+    CREATE_TRANSACTION,
+    READS,
+    RETRYABLE,
+    Load,
+    Path_,
+    read_operation,
+    reader,
+    writer,
+)
 from tests.integration.integration_support import Api
 from tests.running_system import ROOT, RunningSystem, running_system
 from wealthtech_cli.services import SUBGRAPHS
@@ -55,52 +64,6 @@ KILLED = (
     if _CHOSEN == "all"
     else [name.strip() for name in _CHOSEN.split(",") if name.strip()]
 )
-RETRYABLE = {"SUBREQUEST_HTTP_ERROR", "DEPENDENCY_UNAVAILABLE"}
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Operation:
-    name: str
-    query: str
-    touches: frozenset[str]
-
-
-READS = (
-    Operation(
-        "users",
-        "{ users(first: 5) { nodes { id firstName emailAddress } } }",
-        frozenset({"users"}),
-    ),
-    Operation(
-        "transactions",
-        "{ transactions(first: 5) { nodes { id status considerationAmount { amount } } } }",
-        frozenset({"transactions"}),
-    ),
-    Operation(
-        "account",
-        "query($a: ID!) { investmentAccount(id: $a) { id name clientReference } }",
-        frozenset({"investments"}),
-    ),
-    Operation(
-        "cross",
-        """query($u: ID!) { user(id: $u) { id firstName kycStatus
-             investmentAccounts { nodes { id name cashBalance { amount } } } } }""",
-        frozenset({"users", "compliance", "investments", "transactions"}),
-    ),
-)
-CREATE_TRANSACTION = Operation(
-    "createTransaction",
-    """mutation($input: CreateTransactionInput!, $key: String!) {
-         createTransaction(input: $input, idempotencyKey: $key) { id } }""",
-    frozenset({"transactions", "investments"}),  # investments: the owner check of the account
-)
-CREATE_LOG = Operation(
-    "createComplianceLog",
-    """mutation($input: CreateComplianceLogInput!) { createComplianceLog(input: $input) { id } }""",
-    frozenset({"compliance", "users"}),  # users: the owner check of the user
-)
-
 # Where a dead subgraph may put errors, per subgraph: the fields it serves.
 AFFECTED: dict[str, Callable[[Path_], bool]] = {
     "users": lambda p: p[:1] in (("users",), ("user",)),
@@ -110,30 +73,6 @@ AFFECTED: dict[str, Callable[[Path_], bool]] = {
     ),
     "transactions": lambda p: p[:1] == ("transactions",) or p[-1:] == ("cashBalance",),
 }
-
-
-def _read(name: str) -> Operation:
-    return next(r for r in READS if r.name == name)
-
-
-@dataclass
-class Outcome:
-    operation: str
-    started: float
-    ended: float
-    ok: bool
-    error_paths: list[Path_] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Load:
-    """What the load saw: every request's outcome, every write's key and acknowledged id."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-    acknowledged: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (op, id)
-    attempted: set[str] = field(default_factory=set)
-    stop: bool = False
 
 
 @dataclass
@@ -156,87 +95,6 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
             os.environ.pop("ROUTER_SUBGRAPH_BREAKER_OPEN_SECONDS", None)
         else:  # pragma: no cover
             os.environ["ROUTER_SUBGRAPH_BREAKER_OPEN_SECONDS"] = previous
-
-
-async def _send(
-    client: httpx.AsyncClient, operation: Operation, variables: dict[str, Any]
-) -> tuple[Outcome, Any]:
-    started = time.monotonic()
-    try:
-        response = await client.post(
-            "/graphql", json={"query": operation.query, "variables": variables}
-        )
-        body = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        outcome = Outcome(operation.name, started, time.monotonic(), False, codes=[repr(exc)])
-        return outcome, None
-    errors = body.get("errors") or []
-    outcome = Outcome(
-        operation.name,
-        started,
-        time.monotonic(),
-        response.status_code == 200 and not errors,
-        [tuple(e.get("path") or ()) for e in errors],
-        [str((e.get("extensions") or {}).get("code")) for e in errors],
-    )
-    return outcome, body.get("data")
-
-
-async def _reader(client: httpx.AsyncClient, load: Load, seed: dict[str, Any], n: int) -> None:
-    i = n
-    while not load.stop:
-        operation = READS[i % len(READS)]
-        user, account = seed["users"][i % 3], seed["accounts"][i % 3]
-        outcome, _ = await _send(client, operation, {"u": user, "a": account})
-        load.outcomes.append(outcome)
-        i += 1
-
-
-async def _write_once(client: httpx.AsyncClient, load: Load, seed: dict[str, Any], i: int) -> None:
-    """One write, retried with the same idempotency key until acknowledged."""
-    key = f"fault-{uuid.uuid4().hex}"
-    load.attempted.add(key)
-    if i % 2:
-        operation = CREATE_TRANSACTION
-        variables: dict[str, Any] = {
-            "input": {
-                "accountId": seed["accounts"][i % 3],
-                "type": "DEPOSIT",
-                "considerationAmount": "10.00",
-            },
-            "key": key,
-        }
-    else:
-        operation = CREATE_LOG
-        variables = {
-            "input": {
-                "userId": seed["users"][i % 3],
-                "eventType": "AML_SCREENING",
-                "outcome": "CLEAR",
-                "provider": "fault-suite",
-                "performedBy": "fault@wealthtech.test",
-                "logDetails": {"source": "fault-suite"},
-                "responseId": key,
-                "idempotencyKey": key,
-            }
-        }
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        outcome, data = await _send(client, operation, variables)
-        load.outcomes.append(outcome)
-        if outcome.ok:
-            field_name = operation.name
-            load.acknowledged[key] = (operation.name, data[field_name]["id"])
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{operation.name} with key {key} was never acknowledged")
-
-
-async def _writer(client: httpx.AsyncClient, load: Load, seed: dict[str, Any], n: int) -> None:
-    i = n
-    while not load.stop:
-        await _write_once(client, load, seed, i)
-        i += 1
 
 
 def _kill(system: RunningSystem, name: str) -> None:
@@ -333,8 +191,8 @@ async def test_kill_each_subgraph_under_load_loses_nothing_and_degrades_only_its
         seed = {"users": [u["id"] for u in users], "accounts": [a["id"] for a in accounts]}
 
         load = Load()
-        tasks = [asyncio.create_task(_reader(client, load, seed, n)) for n in range(WORKERS)]
-        tasks += [asyncio.create_task(_writer(client, load, seed, n)) for n in range(2)]
+        tasks = [asyncio.create_task(reader(client, load, seed, n)) for n in range(WORKERS)]
+        tasks += [asyncio.create_task(writer(client, load, seed, n)) for n in range(2)]
         outages: list[Outage] = []
         try:
             await asyncio.sleep(STEADY_SECONDS)
@@ -391,7 +249,7 @@ async def test_kill_each_subgraph_under_load_loses_nothing_and_degrades_only_its
         else:
             assert set(outcome.codes) <= RETRYABLE, outcome
     for name in ("users", "transactions", "account"):
-        if not any(o.subgraph not in _read(name).touches for o in outages):
+        if not any(o.subgraph not in read_operation(name).touches for o in outages):
             continue
         # The single-subgraph reads kept succeeding while the other three were down in turn.
         others = [
@@ -401,7 +259,7 @@ async def test_kill_each_subgraph_under_load_loses_nothing_and_degrades_only_its
             and any(
                 o.killed_at <= x.started
                 and x.ended <= o.back_at
-                and o.subgraph not in _read(name).touches
+                and o.subgraph not in read_operation(name).touches
                 for o in outages
             )
         ]
