@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from graphql import GraphQLError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
 from crypto import DecryptionError
@@ -87,9 +87,8 @@ def database_unavailable(exc: BaseException | None) -> bool:
     """Whether ``exc`` says the database connection was refused or lost, not a bad statement."""
     seen = 0
     while exc is not None and seen < 8:  # the error and what it wraps (SQLAlchemy -> driver)
-        if isinstance(exc, DBAPIError) and (
-            exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
-        ):
+        # Not every OperationalError: SQLite raises it for a missing table too (a bug, masked).
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             return True
         # Opening a pool connection to a server that is down raises the socket's own error.
         if isinstance(exc, ConnectionError | TimeoutError) or type(exc).__name__ in _DISCONNECTS:
