@@ -8,12 +8,16 @@ check that a retry never made a second record.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from tests.running_system import ROOT, RunningSystem
 
 RETRYABLE = {"SUBREQUEST_HTTP_ERROR", "DEPENDENCY_UNAVAILABLE"}
 Path_ = tuple[str | int, ...]
@@ -165,3 +169,17 @@ async def writer(client: httpx.AsyncClient, load: Load, seed: dict[str, Any], n:
     while not load.stop:
         await write_once(client, load, seed, i)
         i += 1
+
+
+async def assert_chain_verifies(system: RunningSystem) -> None:
+    """Run ``wealthtech chain verify`` against the system's databases; it must pass."""
+    verify = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "wealthtech_cli", "chain", "verify"],
+        env=system.environ,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -25,7 +25,6 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -43,12 +42,13 @@ from tests.fault.fault_support import (
     RETRYABLE,
     Load,
     Path_,
+    assert_chain_verifies,
     read_operation,
     reader,
     writer,
 )
 from tests.integration.integration_support import Api
-from tests.running_system import ROOT, RunningSystem, running_system
+from tests.running_system import RunningSystem, running_system
 from wealthtech_cli.services import SUBGRAPHS
 
 pytestmark = pytest.mark.fault
@@ -283,16 +283,7 @@ async def test_kill_each_subgraph_under_load_loses_nothing_and_degrades_only_its
     assert set(recorded) == expected
 
     # The compliance hash chain is whole.
-    verify = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "wealthtech_cli", "chain", "verify"],
-        env=system.environ,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    await assert_chain_verifies(system)
 
     table = _table(load, outages, found)
     print("\n" + table, file=sys.__stdout__, flush=True)  # shown even when output is captured

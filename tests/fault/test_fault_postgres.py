@@ -37,7 +37,7 @@ import pytest
 
 from subgraphs.compliance.service import audit_key
 from tests.conftest import _required
-from tests.fault.fault_support import READS, Load, reader, writer
+from tests.fault.fault_support import READS, Load, assert_chain_verifies, reader, writer
 from tests.integration.integration_support import Api
 from tests.running_system import ROOT, RunningSystem, free_port, running_system
 from wealthtech_cli.services import SUBGRAPHS
@@ -248,16 +248,7 @@ async def test_a_postgres_restart_under_load_loses_nothing_and_needs_no_service_
     assert len(recorded) == len(set(recorded))
     assert set(recorded) == outbox[1]
 
-    verify = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "wealthtech_cli", "chain", "verify"],
-        env=system.environ,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert verify.returncode == 0, verify.stdout + verify.stderr
+    await assert_chain_verifies(system)
 
     print(
         f"\nPostgreSQL restart: down {up_at - down_at:.1f} s, reads whole again "
