@@ -93,8 +93,6 @@ def database_unavailable(exc: BaseException | None) -> bool:
         # Opening a pool connection to a server that is down raises the socket's own error.
         if isinstance(exc, ConnectionError | TimeoutError) or type(exc).__name__ in _DISCONNECTS:
             return True
-        if isinstance(exc, OSError) and exc.errno is not None:
-            return True
         exc = getattr(exc, "orig", None) or exc.__cause__
         seen += 1
     return False
