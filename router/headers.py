@@ -25,8 +25,8 @@ __all__ = ["ALL_SUBGRAPHS", "HeaderPlan", "HeaderRule", "compile_header_rules"]
 ALL_SUBGRAPHS = "all"
 # RFC 9110 field names: a token.
 _NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-# Written by the subgraph client or the security layer: a rule must not send a second copy.
-_RESERVED = frozenset(
+# Hop-by-hop and framing fields: the subgraph client writes its own, never a client's copy.
+FRAMING_HEADERS = frozenset(
     {
         "host",
         "content-length",
@@ -39,10 +39,10 @@ _RESERVED = frozenset(
         "proxy-connection",
         "content-type",
         "accept",
-        "x-internal-token",
-        "x-request-id",
     }
 )
+# Written by the subgraph client or the security layer: a rule must not send a second copy.
+_RESERVED = FRAMING_HEADERS | {"x-internal-token", "x-request-id"}
 
 
 class HeaderRule(BaseModel):

@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from router.auth.factory import build_signer, build_verifier
 from router.auth.settings import SecuritySettings
 from router.auth.verifier import Caller
+from router.headers import FRAMING_HEADERS
 from router.limits import PREFLIGHT_HEADERS, Limits
 from router.security.middleware import SecurityMiddleware
 
@@ -22,23 +23,6 @@ _CORS_HEADERS = (
     "idempotency-key",
     "x-request-id",
     *PREFLIGHT_HEADERS,
-)
-
-
-_FRAMING_HEADERS = frozenset(
-    {
-        "host",
-        "content-length",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "upgrade",
-        "te",
-        "trailer",
-        "proxy-connection",
-        "content-type",
-        "accept",
-    }
 )
 
 
@@ -81,7 +65,7 @@ def install_security(
         # internal token: refuse rather than run with whichever happens to be outermost.
         raise ValueError("the security layer is already installed on this app")
     forwarded = {name.lower() for name in forward_headers}
-    framing = sorted(forwarded & _FRAMING_HEADERS)
+    framing = sorted(forwarded & FRAMING_HEADERS)
     if framing:
         # The subgraph client writes these itself: a forwarded copy would make the request's
         # framing ambiguous to the subgraph (two lengths, two hosts).
